@@ -1,0 +1,135 @@
+"""Regenerate generated/kraken_gql from schema.graphql and queries/, idempotently.
+
+Usage:
+    python scripts/generate.py            # regenerate generated/kraken_gql
+    python scripts/generate.py --check    # exit 1 if generated/ or schema.graphql are stale
+    python scripts/generate.py --strict   # also fail when an operation uses a deprecated field
+
+ariadne-codegen writes the package into a temporary folder, scripts/postprocess.py rewrites it
+(open enums, tolerant unions, short class names, headers), ruff formats it, and only then is it
+compared with or copied over generated/kraken_gql.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from ariadne_codegen.main import client as ariadne_client
+from graphql import GraphQLSchema
+from postprocess import PostprocessError, copy_tree, postprocess
+from schema_tools import SchemaToolError, deprecated_usages, load_operations, load_schema_file
+from update_schema import build_pruned
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX_COMMAND = "python scripts/update_schema.py && python scripts/generate.py"
+
+
+def read_config() -> dict[str, Any]:
+    """The [tool] table of pyproject.toml."""
+    tool: dict[str, Any] = tomllib.loads(
+        (ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    return tool
+
+
+def build_package(into: Path) -> Path:
+    """Generate the whole package under `into` and return its folder."""
+    config = read_config()
+    codegen = dict(config["ariadne-codegen"])
+    package_name = codegen["target_package_name"]
+    codegen.update(
+        schema_path=str(ROOT / codegen["schema_path"]),
+        queries_path=str(ROOT / codegen["queries_path"]),
+        base_client_file_path=str(ROOT / codegen["base_client_file_path"]),
+        target_package_path=str(into),
+    )
+    schema = load_schema_file(ROOT / codegen["schema_path"])
+    with contextlib.redirect_stdout(io.StringIO()):  # ariadne-codegen narrates every file
+        ariadne_client({"tool": {"ariadne-codegen": codegen}})
+    package = into / package_name
+    ours = config["kraken-codegen"]
+    postprocess(package, schema, dict(ours.get("class-names", {})), int(ours["max-class-name"]))
+    subprocess.run([sys.executable, "-m", "ruff", "format", "--quiet", "--isolated",
+                    "--line-length", "100", str(package)], check=True)
+    (package / "schema.graphql").write_bytes((ROOT / "schema.graphql").read_bytes())
+    return package
+
+
+def generated_dir() -> Path:
+    config = read_config()["ariadne-codegen"]
+    return ROOT / config["target_package_path"] / config["target_package_name"]
+
+
+def stale_files(built: Path, committed: Path) -> list[str]:
+    """Names of files that differ between a fresh build and the committed package."""
+    names = {p.name for p in built.iterdir()} | (
+        {p.name for p in committed.iterdir()} if committed.exists() else set())
+    return sorted(
+        name for name in names
+        if not (built / name).is_file() or not (committed / name).is_file()
+        or (built / name).read_bytes() != (committed / name).read_bytes()
+    )
+
+
+def check_schema() -> list[str]:
+    """Problems with schema.graphql: stale against its configured source, or unreadable."""
+    source = read_config()["kraken-codegen"]["schema-source"]
+    if not source.startswith(("http://", "https://")) and not (ROOT / source).exists():
+        print(f"note: schema source {source} not found; schema.graphql not compared with it")
+        return []
+    expected = build_pruned(source, ROOT / "queries")
+    if (ROOT / "schema.graphql").read_text(encoding="utf-8") != expected:
+        return ["schema.graphql"]
+    return []
+
+
+def report_deprecations(schema: GraphQLSchema) -> int:
+    usages = deprecated_usages(schema, load_operations(ROOT / "queries"))
+    for line in usages:
+        print(f"deprecated: {line}")
+    return len(usages)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="change nothing; exit 1 if generated/ or schema.graphql are stale")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail when an operation uses a deprecated field, argument or value")
+    args = parser.parse_args(argv)
+    try:
+        deprecated = report_deprecations(load_schema_file(ROOT / "schema.graphql"))
+        with tempfile.TemporaryDirectory() as scratch:
+            built = build_package(Path(scratch))
+            target = generated_dir()
+            if args.check:
+                stale = check_schema() + [f"generated/{target.name}/{name}"
+                                          for name in stale_files(built, target)]
+                if stale:
+                    print("stale: " + ", ".join(stale))
+                    print(f"fix with: {FIX_COMMAND}")
+                    return 1
+                print(f"generated/{target.name} and schema.graphql are up to date")
+            else:
+                changed = copy_tree(built, target)
+                print(f"generated/{target.name}: "
+                      + (f"{len(changed)} file(s) written: {', '.join(changed)}" if changed
+                         else "already up to date"))
+    except (SchemaToolError, PostprocessError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.strict and deprecated:
+        print(f"error: {deprecated} deprecated usage(s) and --strict was given", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
