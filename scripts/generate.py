@@ -34,8 +34,9 @@ FIX_COMMAND = "python scripts/update_schema.py && python scripts/generate.py"
 
 def read_config() -> dict[str, Any]:
     """The [tool] table of pyproject.toml."""
-    tool: dict[str, Any] = tomllib.loads(
-        (ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    tool: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"
+    ]
     return tool
 
 
@@ -52,28 +53,44 @@ def build_package(into: Path) -> Path:
     )
     schema = load_schema_file(ROOT / codegen["schema_path"])
     with contextlib.redirect_stdout(io.StringIO()):  # ariadne-codegen narrates every file
-        ariadne_client({"tool": {"ariadne-codegen": codegen}})
-    package = into / package_name
+        ariadne_client({"tool": {"ariadne-codegen": codegen}})  # type: ignore[no-untyped-call]
+    package: Path = into / package_name
     ours = config["kraken-codegen"]
     postprocess(package, schema, dict(ours.get("class-names", {})), int(ours["max-class-name"]))
-    subprocess.run([sys.executable, "-m", "ruff", "format", "--quiet", "--isolated",
-                    "--line-length", "100", str(package)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "format",
+            "--quiet",
+            "--isolated",
+            "--line-length",
+            "100",
+            str(package),
+        ],
+        check=True,
+    )
     (package / "schema.graphql").write_bytes((ROOT / "schema.graphql").read_bytes())
     return package
 
 
 def generated_dir() -> Path:
     config = read_config()["ariadne-codegen"]
-    return ROOT / config["target_package_path"] / config["target_package_name"]
+    target: Path = ROOT / config["target_package_path"] / config["target_package_name"]
+    return target
 
 
 def stale_files(built: Path, committed: Path) -> list[str]:
     """Names of files that differ between a fresh build and the committed package."""
     names = {p.name for p in built.iterdir()} | (
-        {p.name for p in committed.iterdir()} if committed.exists() else set())
+        {p.name for p in committed.iterdir()} if committed.exists() else set()
+    )
     return sorted(
-        name for name in names
-        if not (built / name).is_file() or not (committed / name).is_file()
+        name
+        for name in names
+        if not (built / name).is_file()
+        or not (committed / name).is_file()
         or (built / name).read_bytes() != (committed / name).read_bytes()
     )
 
@@ -99,10 +116,16 @@ def report_deprecations(schema: GraphQLSchema) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="change nothing; exit 1 if generated/ or schema.graphql are stale")
-    parser.add_argument("--strict", action="store_true",
-                        help="fail when an operation uses a deprecated field, argument or value")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 if generated/ or schema.graphql are stale",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail when an operation uses a deprecated field, argument or value",
+    )
     args = parser.parse_args(argv)
     try:
         deprecated = report_deprecations(load_schema_file(ROOT / "schema.graphql"))
@@ -110,8 +133,9 @@ def main(argv: list[str] | None = None) -> int:
             built = build_package(Path(scratch))
             target = generated_dir()
             if args.check:
-                stale = check_schema() + [f"generated/{target.name}/{name}"
-                                          for name in stale_files(built, target)]
+                stale = check_schema() + [
+                    f"generated/{target.name}/{name}" for name in stale_files(built, target)
+                ]
                 if stale:
                     print("stale: " + ", ".join(stale))
                     print(f"fix with: {FIX_COMMAND}")
@@ -119,9 +143,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"generated/{target.name} and schema.graphql are up to date")
             else:
                 changed = copy_tree(built, target)
-                print(f"generated/{target.name}: "
-                      + (f"{len(changed)} file(s) written: {', '.join(changed)}" if changed
-                         else "already up to date"))
+                print(
+                    f"generated/{target.name}: "
+                    + (
+                        f"{len(changed)} file(s) written: {', '.join(changed)}"
+                        if changed
+                        else "already up to date"
+                    )
+                )
     except (SchemaToolError, PostprocessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

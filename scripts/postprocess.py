@@ -70,8 +70,11 @@ def _import(module: Module, names: list[str], source: str, level: int = 0) -> No
     """Add `from source import names` after the module's last top-level import."""
     node = ast.ImportFrom(module=source, names=[ast.alias(name) for name in names], level=level)
     position = max(
-        (i + 1 for i, stmt in enumerate(module.tree.body)
-         if isinstance(stmt, ast.Import | ast.ImportFrom)),
+        (
+            i + 1
+            for i, stmt in enumerate(module.tree.body)
+            if isinstance(stmt, ast.Import | ast.ImportFrom)
+        ),
         default=0,
     )
     module.tree.body.insert(position, node)
@@ -80,10 +83,16 @@ def _import(module: Module, names: list[str], source: str, level: int = 0) -> No
 
 # --- 1. open enums -------------------------------------------------------------------------------
 
+
 def _open_enums(modules: dict[str, Module]) -> None:
     module = modules.get("enums.py")
     if module is None:
         return
+    module.tree.body = [
+        stmt
+        for stmt in module.tree.body
+        if not (isinstance(stmt, ast.ImportFrom) and stmt.module == "enum")
+    ]
     for stmt in module.tree.body:
         if isinstance(stmt, ast.ClassDef):
             stmt.bases = [ast.Name("OpenEnum")]
@@ -92,6 +101,7 @@ def _open_enums(modules: dict[str, Module]) -> None:
 
 
 # --- 2. tolerant __typename unions ---------------------------------------------------------------
+
 
 def _is_typename_discriminator(node: ast.expr) -> bool:
     return (
@@ -118,27 +128,43 @@ def _class_defs(modules: dict[str, Module]) -> dict[str, tuple[Module, ast.Class
 
 def _typename_field(class_def: ast.ClassDef) -> ast.AnnAssign | None:
     for stmt in class_def.body:
-        if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
-                and stmt.target.id == "typename__"):
+        if (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.target.id == "typename__"
+        ):
             return stmt
     return None
 
 
 def _literal_values(annotation: ast.expr) -> list[str]:
-    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, ast.Name) \
-            and annotation.value.id == "Literal":
-        items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) \
-            else [annotation.slice]
-        return [item.value for item in items if isinstance(item, ast.Constant)]
+    if (
+        isinstance(annotation, ast.Subscript)
+        and isinstance(annotation.value, ast.Name)
+        and annotation.value.id == "Literal"
+    ):
+        items = (
+            annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        )
+        return [
+            item.value
+            for item in items
+            if isinstance(item, ast.Constant) and isinstance(item.value, str)
+        ]
     return []
 
 
 class _UnionRewriter(ast.NodeTransformer):
     """Rewrites `Annotated[Union[...], Field(discriminator="typename__")]` in one module."""
 
-    def __init__(self, module: Module, owner: str, classes: dict[str, tuple[Module, ast.ClassDef]],
-                 schema: GraphQLSchema,
-                 new_classes: list[tuple[str, ast.ClassDef]]) -> None:
+    def __init__(
+        self,
+        module: Module,
+        owner: str,
+        classes: dict[str, tuple[Module, ast.ClassDef]],
+        schema: GraphQLSchema,
+        new_classes: list[tuple[str, ast.ClassDef]],
+    ) -> None:
         self.module = module
         self.owner = owner
         self.field_name = ""
@@ -146,20 +172,28 @@ class _UnionRewriter(ast.NodeTransformer):
         self.schema = schema
         self.new_classes = new_classes
 
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AnnAssign:  # noqa: N802
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AnnAssign:
         self.field_name = node.target.id if isinstance(node.target, ast.Name) else ""
         self.generic_visit(node)
         return node
 
-    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:  # noqa: N802
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
         self.generic_visit(node)
-        if not (isinstance(node.value, ast.Name) and node.value.id == "Annotated"
-                and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2
-                and _is_typename_discriminator(node.slice.elts[1])):
+        if not (
+            isinstance(node.value, ast.Name)
+            and node.value.id == "Annotated"
+            and isinstance(node.slice, ast.Tuple)
+            and len(node.slice.elts) == 2
+            and _is_typename_discriminator(node.slice.elts[1])
+        ):
             return node
         union = node.slice.elts[0]
         assert isinstance(union, ast.Subscript) and isinstance(union.slice, ast.Tuple)
-        members = [elt.value for elt in union.slice.elts if isinstance(elt, ast.Constant)]
+        members = [
+            elt.value
+            for elt in union.slice.elts
+            if isinstance(elt, ast.Constant) and isinstance(elt.value, str)
+        ]
         tagged: list[ast.expr] = []
         known: list[str] = []
         fallback: str | None = None
@@ -182,42 +216,61 @@ class _UnionRewriter(ast.NodeTransformer):
         self.module.changed = True
         return ast.Subscript(
             value=ast.Name("Annotated"),
-            slice=ast.Tuple([
-                ast.Subscript(ast.Name("Union"), ast.Tuple(tagged)),
-                ast.Call(ast.Name("by_typename"), [ast.Constant(n) for n in known], []),
-            ]),
+            slice=ast.Tuple(
+                [
+                    ast.Subscript(ast.Name("Union"), ast.Tuple(tagged)),
+                    ast.Call(ast.Name("by_typename"), [ast.Constant(n) for n in known], []),
+                ]
+            ),
         )
 
     def _synthesise_fallback(self, members: list[str]) -> str:
         """A class for members the schema did not list: the fields every known member shares."""
         bodies = [self.classes[m][1] for m in members]
         shared = [
-            stmt for stmt in bodies[0].body
-            if isinstance(stmt, ast.AnnAssign) and ast.dump(stmt) in
-            set.intersection(*({ast.dump(s) for s in body.body} for body in bodies))
+            stmt
+            for stmt in bodies[0].body
+            if isinstance(stmt, ast.AnnAssign)
+            and ast.dump(stmt)
+            in set.intersection(*({ast.dump(s) for s in body.body} for body in bodies))
             and not (isinstance(stmt.target, ast.Name) and stmt.target.id == "typename__")
         ]
         typename = _typename_field(bodies[0])
         assert typename is not None
         widened = ast.AnnAssign(typename.target, ast.Name("str"), typename.value, simple=1)
-        bases = bodies[0].bases if all(
-            ast.dump(ast.Tuple(b.bases)) == ast.dump(ast.Tuple(bodies[0].bases)) for b in bodies
-        ) else [ast.Name("BaseModel")]
+        bases: list[ast.expr] = (
+            bodies[0].bases
+            if all(
+                ast.dump(ast.Tuple(b.bases)) == ast.dump(ast.Tuple(bodies[0].bases)) for b in bodies
+            )
+            else [ast.Name("BaseModel")]
+        )
         name = f"{self.owner}{self.field_name.title().replace('_', '')}Other"
-        self.new_classes.append((self.owner, ast.ClassDef(
-            name=name, bases=bases, keywords=[], body=[widened, *shared], decorator_list=[],
-            type_params=[],
-        )))
+        self.new_classes.append(
+            (
+                self.owner,
+                ast.ClassDef(
+                    name=name,
+                    bases=bases,
+                    keywords=[],
+                    body=[widened, *shared],
+                    decorator_list=[],
+                ),
+            )
+        )
         return name
 
 
 def _tagged(member: str, tag: ast.expr) -> ast.expr:
-    return ast.Subscript(ast.Name("Annotated"),
-                         ast.Tuple([ast.Constant(member), ast.Call(ast.Name("Tag"), [tag], [])]))
+    return ast.Subscript(
+        ast.Name("Annotated"),
+        ast.Tuple([ast.Constant(member), ast.Call(ast.Name("Tag"), [tag], [])]),
+    )
 
 
 def _tolerant_unions(modules: dict[str, Module], schema: GraphQLSchema) -> None:
     classes = _class_defs(modules)
+    exported: list[tuple[str, str]] = []
     for module in modules.values():
         new_classes: list[tuple[str, ast.ClassDef]] = []
         was_changed = module.changed
@@ -228,16 +281,40 @@ def _tolerant_unions(modules: dict[str, Module], schema: GraphQLSchema) -> None:
         if module.changed:
             for owner, new_class in new_classes:
                 # Defined right after the class whose field refers to it, before model_rebuild().
-                index = next(i for i, s in enumerate(module.tree.body)
-                             if isinstance(s, ast.ClassDef) and s.name == owner) + 1
+                index = (
+                    next(
+                        i
+                        for i, s in enumerate(module.tree.body)
+                        if isinstance(s, ast.ClassDef) and s.name == owner
+                    )
+                    + 1
+                )
                 module.tree.body.insert(index, new_class)
                 classes[new_class.name] = (module, new_class)
+                exported.append((module.path.stem, new_class.name))
             _import(module, ["Tag"], "pydantic")
             _import(module, ["OTHER_TYPENAME", "by_typename"], SUPPORT_MODULE, level=1)
         module.changed |= was_changed
+    if "__init__.py" in modules:
+        _export(modules["__init__.py"], exported)
+
+
+def _export(init: Module, names: list[tuple[str, str]]) -> None:
+    """Import synthesised classes in the package `__init__` and list them in `__all__`."""
+    for stem, name in names:
+        _import(init, [name], stem, level=1)
+        for stmt in init.tree.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and isinstance(stmt.value, ast.List)
+                and any(isinstance(t, ast.Name) and t.id == "__all__" for t in stmt.targets)
+            ):
+                stmt.value.elts.append(ast.Constant(name))
+                stmt.value.elts.sort(key=lambda elt: str(getattr(elt, "value", "")))
 
 
 # --- 3. explicit class names ---------------------------------------------------------------------
+
 
 class _Renamer(ast.NodeTransformer):
     def __init__(self, renames: dict[str, str]) -> None:
@@ -250,16 +327,16 @@ class _Renamer(ast.NodeTransformer):
             return self.renames[name]
         return name
 
-    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:  # noqa: N802
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
         node.name = self._swap(node.name)
         self.generic_visit(node)
         return node
 
-    def visit_Name(self, node: ast.Name) -> ast.Name:  # noqa: N802
+    def visit_Name(self, node: ast.Name) -> ast.Name:
         node.id = self._swap(node.id)
         return node
 
-    def visit_Constant(self, node: ast.Constant) -> ast.Constant:  # noqa: N802
+    def visit_Constant(self, node: ast.Constant) -> ast.Constant:
         if isinstance(node.value, str):
             node.value = self._swap(node.value)
         return node
@@ -287,21 +364,25 @@ def _rename(modules: dict[str, Module], renames: dict[str, str]) -> None:
 
 
 def _check_names(modules: dict[str, Module], max_name: int) -> None:
-    names = [stmt.name for module in modules.values() for stmt in module.tree.body
-             if isinstance(stmt, ast.ClassDef)]
+    names = [
+        stmt.name
+        for module in modules.values()
+        for stmt in module.tree.body
+        if isinstance(stmt, ast.ClassDef)
+    ]
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
         raise PostprocessError(
             f"class names generated twice: {', '.join(twice)}; a fragment name probably equals a "
             "path-built name (fragment + field): rename the fragment in queries/"
         )
-    too_long = sorted(
-        name for name in _class_defs(modules) if len(name) > max_name
-    ) + sorted(
+    too_long = sorted(name for name in _class_defs(modules) if len(name) > max_name) + sorted(
         target.id
         for module in modules.values()
-        for stmt in module.tree.body if isinstance(stmt, ast.Assign)
-        for target in stmt.targets if isinstance(target, ast.Name) and len(target.id) > max_name
+        for stmt in module.tree.body
+        if isinstance(stmt, ast.Assign)
+        for target in stmt.targets
+        if isinstance(target, ast.Name) and len(target.id) > max_name
     )
     if too_long:
         lines = "\n".join(f'  {name} = "..."' for name in too_long)

@@ -17,7 +17,6 @@ from graphql import (
     ArgumentNode,
     DocumentNode,
     EnumValueNode,
-    OperationDefinitionNode,
     FieldNode,
     FragmentDefinitionNode,
     GraphQLArgument,
@@ -33,8 +32,13 @@ from graphql import (
     GraphQLSchema,
     GraphQLUnionType,
     InlineFragmentNode,
+    ListTypeNode,
+    NamedTypeNode,
+    NonNullTypeNode,
+    OperationDefinitionNode,
     TypeInfo,
     TypeInfoVisitor,
+    TypeNode,
     Visitor,
     ast_from_value,
     build_client_schema,
@@ -158,10 +162,11 @@ def collect_usage(schema: GraphQLSchema, document: DocumentNode) -> Usage:
     return usage
 
 
-def _type_name(type_node: object) -> str:
-    while not hasattr(type_node, "name"):
-        type_node = type_node.type  # type: ignore[attr-defined]
-    return type_node.name.value  # type: ignore[attr-defined,no-any-return]
+def _type_name(type_node: TypeNode) -> str:
+    while isinstance(type_node, ListTypeNode | NonNullTypeNode):
+        type_node = type_node.type
+    assert isinstance(type_node, NamedTypeNode)
+    return type_node.name.value
 
 
 def _close_over(schema: GraphQLSchema, usage: Usage) -> None:
@@ -213,8 +218,9 @@ def prune_schema(schema: GraphQLSchema, document: DocumentNode) -> str:
     usage = collect_usage(schema, document)
     _close_over(schema, usage)
     kept = sorted(
-        name for name in usage.types if not name.startswith("__")
-        and not is_specified_scalar_type(schema.get_type(name))  # type: ignore[arg-type]
+        name
+        for name in usage.types
+        if not name.startswith("__") and not is_specified_scalar_type(schema.get_type(name))  # type: ignore[arg-type]
     )
     blocks = [_print_type(schema.type_map[name], usage) for name in kept]
     schema_block = _print_schema_definition(schema, usage)
@@ -292,7 +298,6 @@ def _print_input_value(name: str, value: GraphQLArgument | GraphQLInputField) ->
 def _deprecated(reason: str | None) -> str:
     # The marker is a fact; the reason is prose (and its removal dates are unreliable).
     return " @deprecated" if reason is not None else ""
-
 
 
 def deprecated_usages(schema: GraphQLSchema, document: DocumentNode) -> list[str]:

@@ -19,8 +19,13 @@ from pathlib import Path
 
 import httpx
 from graphql import GraphQLSchema, get_introspection_query
-from schema_tools import SchemaToolError, load_operations, load_schema_file, prune_schema
-from schema_tools import schema_from_text
+from schema_tools import (
+    SchemaToolError,
+    load_operations,
+    load_schema_file,
+    prune_schema,
+    schema_from_text,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 INTROSPECTION_TIMEOUT_SECONDS = 30.0
@@ -41,8 +46,9 @@ def introspect(url: str, token: str | None) -> GraphQLSchema:
     for deprecated_args in (True, False):
         query = get_introspection_query(descriptions=False, input_value_deprecation=deprecated_args)
         try:
-            response = httpx.post(url, json={"query": query}, headers=headers,
-                                  timeout=INTROSPECTION_TIMEOUT_SECONDS)
+            response = httpx.post(
+                url, json={"query": query}, headers=headers, timeout=INTROSPECTION_TIMEOUT_SECONDS
+            )
         except httpx.HTTPError as exc:
             raise SchemaToolError(f"{url}: unreachable: {type(exc).__name__}") from exc
         if response.status_code != 200:
@@ -50,7 +56,9 @@ def introspect(url: str, token: str | None) -> GraphQLSchema:
         try:
             body = response.json()
         except ValueError as exc:
-            raise SchemaToolError(f"{url}: the answer is not JSON; not a GraphQL endpoint?") from exc
+            raise SchemaToolError(
+                f"{url}: the answer is not JSON; not a GraphQL endpoint?"
+            ) from exc
         if isinstance(body, dict) and body.get("data") and not body.get("errors"):
             return schema_from_text(response.text, url)
     raise SchemaToolError(f"{url}: introspection refused: {body.get('errors')!r:.300}")
@@ -87,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.output.name} is up to date")
         return 0
     args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output.name} ({text.count(chr(10))} lines); now run: python scripts/generate.py")
+    lines = text.count("\n")
+    print(f"wrote {args.output.name} ({lines} lines); now run: python scripts/generate.py")
     return 0
 
 

@@ -74,6 +74,7 @@ from .input_types import (
     UtilityFiltersInput,
 )
 from .obtain_kraken_token import ObtainKrakenToken, ObtainKrakenTokenObtainKrakenToken
+from .fragments import OtherElectricityTariff
 
 __all__ = [
     "AccountDetails",
@@ -88,6 +89,7 @@ __all__ = [
     "ElectricityPointAgreements",
     "DayNightTariff",
     "HalfHourlyTariff",
+    "OtherElectricityTariff",
     "PrepayTariff",
     "StandardTariff",
     "ThreeRateTariff",

@@ -33,7 +33,7 @@ class GraphQLClientInvalidResponseError(GraphQLClientError):
     """The body is not JSON, or not a GraphQL response."""
 
 
-class GraphQLClientGraphQLErrors(GraphQLClientError):
+class GraphQLClientGraphQLError(GraphQLClientError):
     """The response carries `errors`: kept whole, with the partial `data` beside them."""
 
     def __init__(
@@ -105,7 +105,7 @@ class KrakenBaseClient:
         if errors:
             if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
                 raise GraphQLClientInvalidResponseError("`errors` is not a list", response)
-            raise GraphQLClientGraphQLErrors(response, errors, data)
+            raise GraphQLClientGraphQLError(response, errors, data)
         if data is None:
             raise GraphQLClientInvalidResponseError("no `data` and no `errors`", response)
         return data

@@ -12,7 +12,7 @@ breaks on the day the server adds one, so the generated models keep them instead
   other picks the union's fallback class, whose `typename__` keeps the raw name.
 """
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import Discriminator
@@ -21,7 +21,7 @@ OTHER_TYPENAME = "__other__"
 """The tag of a union's fallback member: the class that takes any `__typename` not listed."""
 
 
-class OpenEnum(str, Enum):
+class OpenEnum(StrEnum):
     """A string enum that keeps values it does not know as pseudo-members."""
 
     @classmethod

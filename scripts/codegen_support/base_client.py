@@ -30,7 +30,7 @@ class GraphQLClientInvalidResponseError(GraphQLClientError):
     """The body is not JSON, or not a GraphQL response."""
 
 
-class GraphQLClientGraphQLErrors(GraphQLClientError):
+class GraphQLClientGraphQLError(GraphQLClientError):
     """The response carries `errors`: kept whole, with the partial `data` beside them."""
 
     def __init__(
@@ -55,8 +55,8 @@ class KrakenBaseClient:
     ) -> None:
         self.url = url
         self.headers = headers
-        self.http_client = http_client if http_client is not None else httpx.AsyncClient(
-            headers=headers
+        self.http_client = (
+            http_client if http_client is not None else httpx.AsyncClient(headers=headers)
         )
 
     async def __aenter__(self) -> Self:
@@ -102,7 +102,7 @@ class KrakenBaseClient:
         if errors:
             if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
                 raise GraphQLClientInvalidResponseError("`errors` is not a list", response)
-            raise GraphQLClientGraphQLErrors(response, errors, data)
+            raise GraphQLClientGraphQLError(response, errors, data)
         if data is None:
             raise GraphQLClientInvalidResponseError("no `data` and no `errors`", response)
         return data

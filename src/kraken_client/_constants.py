@@ -1,0 +1,15 @@
+"""Defaults of the client, named once: endpoints and timeouts."""
+
+from typing import Final
+
+DEFAULT_URL: Final = "https://api.octopus.energy/v1/graphql/"
+"""Octopus Energy GB's GraphQL endpoint, used when no URL is given."""
+
+DEFAULT_CONNECT_TIMEOUT_SECONDS: Final = 10.0
+"""How long to wait for a TCP and TLS connection to Kraken."""
+
+DEFAULT_READ_TIMEOUT_SECONDS: Final = 60.0
+"""How long to wait for an answer: a 1000-node measurements page can take tens of seconds."""
+
+LOOPBACK_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+"""Hosts that may be reached over plain http:// (the fake Kraken in tests and demos)."""

@@ -1,0 +1,74 @@
+"""KrakenClient: construction, injected HTTP client, anonymous use, and a tidy public API."""
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+import kraken_client
+from kraken_client import DEFAULT_URL, KrakenClient
+
+ACCOUNT = {"data": {"account": {"number": "A-1", "status": "ACTIVE", "brand": "OCTOPUS_ENERGY",
+                                "properties": []}}}
+
+
+def test_public_api_is_exactly_what_is_exported() -> None:
+    """`__all__` lists the deliberate public names, and each is importable."""
+    assert kraken_client.__all__ == sorted(kraken_client.__all__)
+    assert set(kraken_client.__all__) == {
+        "DEFAULT_CONNECT_TIMEOUT_SECONDS", "DEFAULT_READ_TIMEOUT_SECONDS", "DEFAULT_URL",
+        "KrakenClient",
+    }
+    for name in kraken_client.__all__:
+        assert getattr(kraken_client, name) is not None
+
+
+async def test_client_without_auth_sends_no_authorization(httpx_mock: HTTPXMock) -> None:
+    """An anonymous client works and sends no Authorization header."""
+    httpx_mock.add_response(url=DEFAULT_URL, json=ACCOUNT)
+    async with KrakenClient() as kraken:
+        result = await kraken.get_account(account_number="A-1")
+    assert result.account.number == "A-1"
+    assert "Authorization" not in httpx_mock.get_request().headers
+
+
+async def test_injected_http_client_is_used_and_left_open(httpx_mock: HTTPXMock) -> None:
+    """A caller's httpx.AsyncClient sends the requests and is not closed by the KrakenClient."""
+    httpx_mock.add_response(json=ACCOUNT)
+    async with httpx.AsyncClient(headers={"X-Trace": "t1"}) as http:
+        async with KrakenClient("https://kraken.test/v1/graphql/", http_client=http) as kraken:
+            await kraken.get_account(account_number="A-1")
+        assert not http.is_closed
+    assert httpx_mock.get_request().headers["X-Trace"] == "t1"
+
+
+async def test_auth_is_applied_to_every_request(httpx_mock: HTTPXMock) -> None:
+    """An httpx.Auth given to the client decorates each request."""
+
+    class Static(httpx.Auth):
+        def auth_flow(self, request):
+            request.headers["Authorization"] = "secret-token"
+            yield request
+
+    httpx_mock.add_response(json=ACCOUNT)
+    async with KrakenClient("https://kraken.test/v1/graphql/", auth=Static()) as kraken:
+        await kraken.get_account(account_number="A-1")
+        assert "secret-token" not in repr(kraken)
+    assert httpx_mock.get_request().headers["Authorization"] == "secret-token"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/v1/graphql/", "http://localhost/x/",
+                                 "http://[::1]:9/v1/graphql/", "https://api.octopus.energy/v1/"])
+def test_https_or_loopback_http_is_accepted(url: str) -> None:
+    """https anywhere, and plain http to loopback hosts, are accepted."""
+    assert KrakenClient(url).url == url
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("http://api.octopus.energy/v1/graphql/", "plain http:// is refused for 'api.octopus.energy'"),
+    ("ftp://example.org/", "expected an absolute http"),
+    ("/v1/graphql/", "expected an absolute http"),
+])
+def test_bad_url_names_the_argument(url: str, message: str) -> None:
+    """A bad URL is a ValueError that names the `url` argument and the problem."""
+    with pytest.raises(ValueError, match=f"^url: .*{message}"):
+        KrakenClient(url)
