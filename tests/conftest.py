@@ -1,19 +1,19 @@
-"""Shared test set-up: the scripts/ folder on the path, and the reference schemas if present."""
+"""Test set-up shared by the whole suite: scripts/ importable, retries without waiting."""
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-
-REFERENCE_SCHEMAS = ROOT.parent / "shared" / "kraken" / "schemas"
-GB_NOVEMBER = REFERENCE_SCHEMAS / "octopus-gb-2024-11-28.graphql"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 
-def reference_schema(path: Path) -> Path:
-    """Return `path`, or skip the test when the shared reference schemas are not beside the repo."""
-    if not path.exists():
-        pytest.skip(f"reference schema {path.name} not found (../shared/kraken/schemas is absent)")
-    return path
+@pytest.fixture(autouse=True)
+def _no_retry_waits() -> Iterator[None]:
+    """Retries keep their rules and attempts in tests, but never sleep."""
+    import kraken_client
+
+    kraken_client.set_retry_testing(True)
+    yield
+    kraken_client.set_retry_testing(False)

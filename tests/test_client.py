@@ -13,13 +13,22 @@ ACCOUNT = {"data": {"account": {"number": "A-1", "status": "ACTIVE", "brand": "O
 
 def test_public_api_is_exactly_what_is_exported() -> None:
     """`__all__` lists the deliberate public names, and each is importable."""
-    assert kraken_client.__all__ == sorted(kraken_client.__all__)
-    assert set(kraken_client.__all__) == {
-        "DEFAULT_CONNECT_TIMEOUT_SECONDS", "DEFAULT_READ_TIMEOUT_SECONDS", "DEFAULT_URL",
-        "KrakenClient",
+    assert len(set(kraken_client.__all__)) == len(kraken_client.__all__)
+    errors = {name for name in kraken_client.__all__ if name.endswith("Error")}
+    assert errors == {cls.__name__ for cls in _subclasses(kraken_client.KrakenError)} | {
+        "KrakenError"}
+    assert set(kraken_client.__all__) - errors == {
+        "DEFAULT_BACKOFF_INITIAL_SECONDS", "DEFAULT_BACKOFF_MAX_SECONDS",
+        "DEFAULT_CONNECT_TIMEOUT_SECONDS", "DEFAULT_MAX_ATTEMPTS", "DEFAULT_MAX_RETRY_SECONDS",
+        "DEFAULT_READ_TIMEOUT_SECONDS", "DEFAULT_URL", "FieldProblem", "KrakenClient",
+        "RetryPolicy", "set_retry_testing",
     }
     for name in kraken_client.__all__:
         assert getattr(kraken_client, name) is not None
+
+
+def _subclasses(cls: type) -> set[type]:
+    return {sub for direct in cls.__subclasses__() for sub in {direct} | _subclasses(direct)}
 
 
 async def test_client_without_auth_sends_no_authorization(httpx_mock: HTTPXMock) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import generate
 import pytest
-from conftest import ROOT
 from graphql import build_schema
 from postprocess import PostprocessError, postprocess
+from reference import ROOT
 
 GENERATED = ROOT / "generated" / "kraken_gql"
 

@@ -3,7 +3,7 @@
 import warnings
 
 import pytest
-from conftest import GB_NOVEMBER, REFERENCE_SCHEMAS, ROOT, reference_schema
+from reference import GB_NOVEMBER, REFERENCE_SCHEMAS, ROOT, reference_schema
 from schema_tools import load_operations, load_schema_file, validation_errors
 
 SCHEMAS = ["octopus-gb-2024-11-28.graphql", "octopus-gb-2024-07-14.graphql",

@@ -4,9 +4,9 @@ import json
 
 import httpx
 import pytest
-from conftest import GB_NOVEMBER, ROOT, reference_schema
 from graphql import build_schema, get_introspection_query, graphql_sync, parse
 from pytest_httpx import HTTPXMock
+from reference import GB_NOVEMBER, ROOT, reference_schema
 from schema_tools import (
     SchemaToolError,
     deprecated_usages,

@@ -1,8 +1,15 @@
-"""`KrakenClient`: the generated client with the project's HTTP set-up around it."""
+"""`KrakenClient`: the generated client with the project's HTTP set-up around it.
+
+`execute` is the one boundary between the generated code and the wire: arguments are checked
+before sending, every answer is classified into data or a `KrakenError`, retries follow the
+policy in `_retry`, and each attempt is logged (never variables, headers or tokens).
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import logging
+import time
 from typing import Any
 
 import httpx
@@ -14,6 +21,18 @@ from ._constants import (
     DEFAULT_URL,
     LOOPBACK_HOSTS,
 )
+from ._errors import (
+    GraphQLError,
+    InvalidResponseError,
+    KrakenError,
+    check_response,
+    transport_error,
+)
+from ._retry import SAFE_TO_REPEAT_MUTATIONS, RetryPolicy, call_with_retries
+from ._validation import check_variables
+
+logger = logging.getLogger("kraken_client")
+_DATA = "kraken_client.data"  # where execute() leaves the checked `data` for get_data()
 
 
 class KrakenClient(Client):
@@ -31,9 +50,16 @@ class KrakenClient(Client):
             `aclose()` does not close a client that was passed in.
         timeout: connect and read timeouts; defaults to `DEFAULT_CONNECT_TIMEOUT_SECONDS` and
             `DEFAULT_READ_TIMEOUT_SECONDS`. Ignored when `http_client` is given.
+        retry: the retry policy for every call; defaults to `RetryPolicy()`.
+
+    Every operation method also takes `retry=RetryPolicy(...)` and `timeout=httpx.Timeout(...)`
+    keyword arguments that apply to that call only.
 
     Raises:
         ValueError: `url` is not an absolute http(s) URL, or is plain http to a non-loopback host.
+
+    Operation methods raise `InvalidArgumentError` for a bad argument before sending anything,
+    and otherwise a `KrakenError` subclass (see `kraken_client._errors` for the tree).
 
     Example:
         >>> async with KrakenClient("http://127.0.0.1:8000/v1/graphql/") as kraken:
@@ -48,6 +74,7 @@ class KrakenClient(Client):
         auth: httpx.Auth | None = None,
         http_client: httpx.AsyncClient | None = None,
         timeout: httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         endpoint = _checked_url(url if url is not None else DEFAULT_URL)
         self._owns_http_client = http_client is None
@@ -59,6 +86,7 @@ class KrakenClient(Client):
                 )
             )
         self._auth = auth
+        self._retry = retry or RetryPolicy()
         super().__init__(url=endpoint, http_client=http_client)
 
     def __repr__(self) -> str:
@@ -72,10 +100,50 @@ class KrakenClient(Client):
         variables: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        """Send one operation, with this client's auth unless the call gives its own."""
+        """Send one operation and return its response once the answer holds usable data.
+
+        Raises:
+            InvalidArgumentError: a variable is of the wrong type or breaks Kraken's rules.
+            KrakenError: the last attempt's error, once retries are exhausted or not allowed.
+        """
+        policy: RetryPolicy = kwargs.pop("retry", None) or self._retry
+        check_variables(operation_name, variables)
         if self._auth is not None:
             kwargs.setdefault("auth", self._auth)
-        return await super().execute(query, operation_name, variables, **kwargs)
+        mutation = (
+            query.lstrip().startswith("mutation") and operation_name not in SAFE_TO_REPEAT_MUTATIONS
+        )
+        attempt_number = 0
+
+        async def attempt() -> httpx.Response:
+            nonlocal attempt_number
+            attempt_number += 1
+            started = time.perf_counter()
+            try:
+                response = await super(KrakenClient, self).execute(
+                    query, operation_name, variables, **kwargs
+                )
+                response.extensions[_DATA] = check_response(response, operation_name)
+            except httpx.TransportError as exc:
+                error: KrakenError = transport_error(exc, operation_name)
+                _log(operation_name, attempt_number, started, error)
+                raise error from exc
+            except httpx.DecodingError as exc:
+                error = InvalidResponseError("body could not be decoded", "", operation_name)
+                _log(operation_name, attempt_number, started, error)
+                raise error from exc
+            except KrakenError as exc:
+                _log(operation_name, attempt_number, started, exc)
+                raise
+            _log(operation_name, attempt_number, started, None)
+            return response
+
+        return await call_with_retries(attempt, policy, mutation=mutation)
+
+    def get_data(self, response: httpx.Response) -> dict[str, Any]:
+        """Return the `data` that `execute` already checked (the body is parsed once)."""
+        data: dict[str, Any] = response.extensions[_DATA]
+        return data
 
     async def aclose(self) -> None:
         """Close the HTTP client if this object created it."""
@@ -84,6 +152,16 @@ class KrakenClient(Client):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+def _log(operation: str | None, attempt: int, started: float, error: KrakenError | None) -> None:
+    """One debug line per attempt: operation, attempt, duration, outcome and error code."""
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    outcome = "ok" if error is None else type(error).__name__
+    code = f" {error.code}" if isinstance(error, GraphQLError) and error.code else ""
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    logger.debug("%s attempt %d: %s%s in %.0f ms", operation, attempt, outcome, code, elapsed_ms)
 
 
 def _checked_url(url: str) -> str:

@@ -1,0 +1,278 @@
+"""Every error the client raises, and the one place responses and exceptions become them.
+
+    KrakenError
+    ├── InvalidArgumentError            a bad argument, refused before any request (a ValueError)
+    ├── TransportError                  no usable HTTP answer
+    │   ├── ConnectError                the request never reached the server (safe to resend)
+    │   ├── RequestTimeoutError         connect, read, write or pool timeout
+    │   └── ConnectionDroppedError      the connection broke mid-exchange
+    ├── HTTPStatusError                 an answer other than 2xx (`status`, `body_excerpt`)
+    ├── InvalidResponseError            an answer that is not JSON, or not a GraphQL response
+    └── GraphQLError                    `errors` in the body; class chosen by code, else errorType
+        ├── ValidationError             errorType VALIDATION
+        │   ├── AuthenticationFailedError   bad credentials: KT-CT-1134..1140
+        │   └── PaginationError             KT-CT-1201, 1202, 1203, 1208
+        ├── NotFoundError               errorType NOT_FOUND
+        ├── AuthorizationError          errorType AUTHORIZATION
+        │   ├── RateLimitedError            KT-CT-1199
+        │   └── QueryTooComplexError        KT-CT-1188 (complexity), 1189 (node count)
+        ├── ApplicationError            errorType APPLICATION
+        │   └── TokenExpiredError           KT-CT-1120, 1124; invalidated: 1125-1127, 1162, 1163
+        └── ServiceUnavailableError     errorType SERVICE_AVAILABILITY
+
+A `GraphQLError` keeps everything Kraken sent: the first error's code, errorType, message,
+description, path and validation errors, every error of the response (`errors`), the partial
+`data`, and the operation name. `str()` is one line naming the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+BODY_EXCERPT_CHARS = 200
+"""How much of an unexpected body an error keeps (enough to recognise an HTML error page)."""
+
+
+class KrakenError(Exception):
+    """Root of every error raised by kraken_client."""
+
+    operation_name: str | None = None
+
+
+class InvalidArgumentError(KrakenError, ValueError):
+    """An argument was rejected before any request was sent; the message names the argument."""
+
+    def __init__(self, argument: str, problem: str) -> None:
+        super().__init__(f"{argument}: {problem}")
+        self.argument = argument
+
+
+class TransportError(KrakenError):
+    """No usable HTTP answer: the connection failed, timed out or broke."""
+
+    def __init__(self, message: str, operation_name: str | None) -> None:
+        super().__init__(f"{message} ({operation_name or 'request'})")
+        self.operation_name = operation_name
+
+
+class ConnectError(TransportError):
+    """The connection could not be made, so the request never reached the server."""
+
+
+class RequestTimeoutError(TransportError):
+    """A connect, read, write or pool timeout."""
+
+    never_sent: bool = False
+    """True for connect and pool timeouts: the request provably never reached the server."""
+
+
+class ConnectionDroppedError(TransportError):
+    """The connection broke mid-exchange: the server may or may not have acted."""
+
+
+class HTTPStatusError(KrakenError):
+    """Kraken's edge answered with a status other than 2xx (often 502/503 with an HTML page)."""
+
+    def __init__(
+        self,
+        status: int,
+        body_excerpt: str,
+        operation_name: str | None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(f"HTTP {status} for {operation_name or 'request'}: {body_excerpt!r}")
+        self.status = status
+        self.body_excerpt = body_excerpt
+        self.operation_name = operation_name
+        self.retry_after = retry_after
+
+
+class InvalidResponseError(KrakenError):
+    """The answer was not JSON, or not a GraphQL response (no `data` and no `errors`)."""
+
+    def __init__(self, problem: str, body_excerpt: str, operation_name: str | None) -> None:
+        super().__init__(f"invalid response to {operation_name or 'request'}: {problem}")
+        self.problem = problem
+        self.body_excerpt = body_excerpt
+        self.operation_name = operation_name
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One of Kraken's `validationErrors`: what was wrong and where in the input."""
+
+    message: str
+    input_path: tuple[str | int, ...]
+
+
+class GraphQLError(KrakenError):
+    """Kraken answered with `errors`; the first one chooses the class, all are kept."""
+
+    def __init__(
+        self, errors: list[dict[str, Any]], data: dict[str, Any] | None, operation_name: str | None
+    ) -> None:
+        first = errors[0] if errors else {}
+        extensions = first.get("extensions") or {}
+        self.code: str | None = extensions.get("errorCode")
+        self.error_type: str | None = extensions.get("errorType")
+        self.message: str = str(first.get("message", ""))
+        self.description: str | None = extensions.get("errorDescription")
+        self.path: tuple[str | int, ...] = tuple(first.get("path") or ())
+        self.validation_errors: tuple[FieldProblem, ...] = tuple(
+            FieldProblem(str(item.get("message", "")), tuple(item.get("inputPath") or ()))
+            for item in extensions.get("validationErrors") or ()
+            if isinstance(item, dict)
+        )
+        self.errors = errors
+        self.data = data
+        self.operation_name = operation_name
+        super().__init__(self._line())
+
+    def _line(self) -> str:
+        where = ".".join(str(part) for part in self.path)
+        detail = self.description or self.message
+        if self.validation_errors:
+            detail += (
+                " ["
+                + "; ".join(
+                    f"{'.'.join(map(str, p.input_path))}: {p.message}"
+                    for p in self.validation_errors
+                )
+                + "]"
+            )
+        more = f" (+{len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+        detail = " ".join(detail.split())  # one line, whatever the server put in the text
+        return (
+            f"{self.code or self.error_type or 'GraphQL error'}: {detail}"
+            f" in {self.operation_name or 'operation'}{f' at {where}' if where else ''}{more}"
+        )
+
+
+class ValidationError(GraphQLError):
+    """errorType VALIDATION: the input was refused; resending it changes nothing."""
+
+
+class AuthenticationFailedError(ValidationError):
+    """Bad credentials (wrong key, password, secret or refresh token); never retried."""
+
+
+class PaginationError(ValidationError):
+    """Pagination refused: `first` missing, too large, or a bad cursor."""
+
+
+class NotFoundError(GraphQLError):
+    """errorType NOT_FOUND, e.g. KT-CT-4178 for an unknown account number."""
+
+
+class AuthorizationError(GraphQLError):
+    """errorType AUTHORIZATION: missing or invalid credentials, or a limit was hit."""
+
+
+class RateLimitedError(AuthorizationError):
+    """KT-CT-1199, too many requests: wait, then retry."""
+
+
+class QueryTooComplexError(AuthorizationError):
+    """KT-CT-1188 (complexity over 200) or 1189 (over 10,000 nodes): ask for less."""
+
+
+class ApplicationError(GraphQLError):
+    """errorType APPLICATION: Kraken could not carry out the request."""
+
+
+class TokenExpiredError(ApplicationError):
+    """The token expired or was invalidated: obtain a new one and resend."""
+
+
+class ServiceUnavailableError(GraphQLError):
+    """errorType SERVICE_AVAILABILITY: a Kraken service is down for now."""
+
+
+_BY_CODE: dict[str, type[GraphQLError]] = {
+    **{f"KT-CT-{n}": AuthenticationFailedError for n in range(1134, 1141)},
+    **{f"KT-CT-{n}": PaginationError for n in (1201, 1202, 1203, 1208)},
+    **{f"KT-CT-{n}": TokenExpiredError for n in (1120, 1124, 1125, 1126, 1127, 1162, 1163)},
+    "KT-CT-1188": QueryTooComplexError,
+    "KT-CT-1189": QueryTooComplexError,
+    "KT-CT-1199": RateLimitedError,
+}
+_BY_TYPE: dict[str, type[GraphQLError]] = {
+    "VALIDATION": ValidationError,
+    "NOT_FOUND": NotFoundError,
+    "AUTHORIZATION": AuthorizationError,
+    "APPLICATION": ApplicationError,
+    "SERVICE_AVAILABILITY": ServiceUnavailableError,
+}
+
+
+def graphql_error(
+    errors: list[dict[str, Any]], data: dict[str, Any] | None, operation_name: str | None
+) -> GraphQLError:
+    """Build the GraphQLError subclass for a response's errors: by code, else by errorType."""
+    extensions = (errors[0].get("extensions") if errors else None) or {}
+    cls = _BY_CODE.get(str(extensions.get("errorCode")))
+    if cls is None:
+        cls = _BY_TYPE.get(str(extensions.get("errorType")), GraphQLError)
+    return cls(errors, data, operation_name)
+
+
+def _excerpt(response: httpx.Response) -> str:
+    return " ".join(response.text[:BODY_EXCERPT_CHARS].split())
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: rare enough here to fall back to backoff
+
+
+def check_response(response: httpx.Response, operation_name: str | None) -> dict[str, Any]:
+    """Return the `data` of a successful GraphQL response, or raise the KrakenError it carries.
+
+    Raises:
+        HTTPStatusError: a status other than 2xx.
+        InvalidResponseError: a body that is not JSON or not a GraphQL response.
+        GraphQLError: the body has `errors` (the subclass chosen by code or errorType).
+    """
+    if not response.is_success:
+        raise HTTPStatusError(
+            response.status_code, _excerpt(response), operation_name, _retry_after(response)
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        problem = "empty body" if not response.content else "body is not JSON"
+        raise InvalidResponseError(problem, _excerpt(response), operation_name) from None
+    if not isinstance(body, dict) or ("data" not in body and "errors" not in body):
+        raise InvalidResponseError("not a GraphQL response", _excerpt(response), operation_name)
+    data, errors = body.get("data"), body.get("errors")
+    if data is not None and not isinstance(data, dict):
+        raise InvalidResponseError("`data` is not an object", _excerpt(response), operation_name)
+    if errors:
+        if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
+            raise InvalidResponseError(
+                "`errors` is not a list of objects", _excerpt(response), operation_name
+            )
+        raise graphql_error(errors, data, operation_name)
+    if data is None:
+        raise InvalidResponseError("no `data` and no `errors`", _excerpt(response), operation_name)
+    return data
+
+
+def transport_error(exc: httpx.TransportError, operation_name: str | None) -> TransportError:
+    """Translate an httpx transport exception (keeping its class name only: no URL, headers)."""
+    kind = type(exc).__name__
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        timeout = RequestTimeoutError(f"{kind}: request never sent", operation_name)
+        timeout.never_sent = True
+        return timeout
+    if isinstance(exc, httpx.TimeoutException):
+        return RequestTimeoutError(kind, operation_name)
+    if isinstance(exc, httpx.ConnectError):
+        return ConnectError(f"{kind}: request never sent", operation_name)
+    return ConnectionDroppedError(kind, operation_name)

@@ -1,0 +1,145 @@
+"""When a failed request is sent again, how many times, and how long the client waits.
+
+The rules, in the order `is_retryable` applies them:
+1. a mutation is resent only when the request provably never reached the server;
+2. transport failures (connect errors, timeouts, dropped connections) are retried;
+3. the edge's HTTP 502, 503 and 504 are retried;
+4. empty or invalid bodies (not JSON, not a GraphQL response) are retried;
+5. KT-CT-1199, rate limited, is retried after a wait;
+6. a Kraken service reporting itself unavailable (SERVICE_AVAILABILITY) is retried;
+7. nothing else is: validation, not found, bad credentials and complexity errors fail the same
+   way every time, and resending bad credentials only earns KT-CT-1199 on top.
+
+Waits grow exponentially with full jitter (each wait drawn uniformly between zero and the
+current cap), a `Retry-After` header is honoured when present, and both the number of attempts
+and the total time are bounded. `set_testing(True)` removes the waiting (for test suites).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Final, TypeVar
+
+from tenacity import AsyncRetrying, RetryCallState, wait_random_exponential
+
+from ._errors import (
+    ConnectError,
+    HTTPStatusError,
+    InvalidResponseError,
+    RateLimitedError,
+    RequestTimeoutError,
+    ServiceUnavailableError,
+    TransportError,
+)
+
+DEFAULT_MAX_ATTEMPTS: Final = 4
+"""One try and up to three retries."""
+
+DEFAULT_MAX_RETRY_SECONDS: Final = 60.0
+"""No retry starts if it would take the call past this many seconds in total."""
+
+DEFAULT_BACKOFF_INITIAL_SECONDS: Final = 0.5
+"""Cap of the first wait; the cap doubles with every retry ..."""
+
+DEFAULT_BACKOFF_MAX_SECONDS: Final = 20.0
+"""... up to this."""
+
+RETRYABLE_STATUSES: Final = frozenset({502, 503, 504})
+"""The edge's transient failures (bad gateway, unavailable, gateway timeout)."""
+
+SAFE_TO_REPEAT_MUTATIONS: Final = frozenset({"obtainKrakenToken"})
+"""Mutations that change nothing on the server, so resending them is always safe."""
+
+_testing = False
+
+T = TypeVar("T")
+
+
+def set_testing(enabled: bool) -> None:
+    """Remove (or restore) every wait between retries, for test suites.
+
+    Attempts and rules are unchanged; only the sleeping goes.
+
+    Example:
+        >>> import kraken_client
+        >>> kraken_client.set_retry_testing(True)
+    """
+    global _testing
+    _testing = enabled
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a client (or one call) retries; every field has a named default.
+
+    Example:
+        >>> patient = RetryPolicy(max_attempts=8, max_total_seconds=300)
+        >>> never = RetryPolicy(max_attempts=1)
+    """
+
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    max_total_seconds: float = DEFAULT_MAX_RETRY_SECONDS
+    backoff_initial_seconds: float = DEFAULT_BACKOFF_INITIAL_SECONDS
+    backoff_max_seconds: float = DEFAULT_BACKOFF_MAX_SECONDS
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
+    """How to wait; tests pass a fake that records the waits and advances `clock`."""
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts: must be at least 1, got {self.max_attempts}")
+        if self.max_total_seconds < 0 or self.backoff_initial_seconds < 0:
+            raise ValueError("max_total_seconds and backoff_initial_seconds: must not be negative")
+
+
+def is_retryable(error: BaseException, *, mutation: bool) -> bool:
+    """Whether `error` is worth another attempt, by the rules in this module's docstring."""
+    if mutation:  # 1
+        return isinstance(error, ConnectError) or (
+            isinstance(error, RequestTimeoutError) and error.never_sent
+        )
+    if isinstance(error, TransportError):  # 2
+        return True
+    if isinstance(error, HTTPStatusError):  # 3
+        return error.status in RETRYABLE_STATUSES
+    return isinstance(  # 4, 5, 6; and 7: everything else is final
+        error, InvalidResponseError | RateLimitedError | ServiceUnavailableError
+    )
+
+
+async def call_with_retries(
+    attempt: Callable[[], Awaitable[T]], policy: RetryPolicy, *, mutation: bool
+) -> T:
+    """Await `attempt()` until it succeeds, fails for good, or the policy's bounds are reached.
+
+    Raises:
+        KrakenError: the last attempt's error, unchanged.
+    """
+    backoff = wait_random_exponential(
+        multiplier=policy.backoff_initial_seconds, max=policy.backoff_max_seconds
+    )
+    started = policy.clock()
+
+    def wait(state: RetryCallState) -> float:
+        if _testing:
+            return 0.0
+        error = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(error, "retry_after", None)
+        jittered: float = backoff(state)
+        return max(jittered, retry_after) if retry_after is not None else jittered
+
+    def stop(state: RetryCallState) -> bool:
+        if state.attempt_number >= policy.max_attempts:
+            return True
+        elapsed = policy.clock() - started
+        return elapsed + (state.upcoming_sleep or 0.0) > policy.max_total_seconds
+
+    def retry(state: RetryCallState) -> bool:
+        error = state.outcome.exception() if state.outcome else None
+        return error is not None and is_retryable(error, mutation=mutation)
+
+    retrying = AsyncRetrying(sleep=policy.sleep, wait=wait, stop=stop, retry=retry, reraise=True)
+    return await retrying(attempt)

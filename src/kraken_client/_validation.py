@@ -1,0 +1,123 @@
+"""Reject bad arguments before any request, with a message that names the argument.
+
+Each operation's variables are checked against the generated method's own signature (strict
+pydantic validation: no coercion of `123` into `"123"`, no naive datetime where an aware one is
+required), then against Kraken's own rules that the types cannot express (one utility per
+filter-list item, KT-CT-4713).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import cache
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from kraken_gql import Client
+from kraken_gql.base_model import UNSET, BaseModel, UnsetType
+from kraken_gql.input_types import UtilityFiltersInput
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+
+from ._errors import InvalidArgumentError
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+@cache
+def _parameters(operation_name: str) -> dict[str, tuple[str, TypeAdapter[Any]]]:
+    """GraphQL variable name -> (Python argument name, strict validator) for one operation."""
+    method = getattr(Client, _snake(operation_name), None)
+    if method is None:
+        return {}
+    hints = get_type_hints(method)
+    return {
+        _camel(argument): (argument, TypeAdapter(_without_unset(hint)))
+        for argument, hint in hints.items()
+        if argument not in ("return", "kwargs")
+    }
+
+
+def _without_unset(hint: Any) -> Any:
+    """Drop `UnsetType` from the hint: unset arguments are never sent, so never validated."""
+    if get_origin(hint) is Union:
+        members = tuple(arg for arg in get_args(hint) if arg is not UnsetType)
+        return Union[members] if len(members) > 1 else members[0]  # noqa: UP007
+    return hint
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def check_variables(operation_name: str | None, variables: dict[str, Any] | None) -> None:
+    """Raise InvalidArgumentError for the first variable the operation cannot be sent with.
+
+    Raises:
+        InvalidArgumentError: names the Python argument and what is wrong with it.
+    """
+    if not operation_name or not variables:
+        return
+    parameters = _parameters(operation_name)
+    for name, value in variables.items():
+        if value is UNSET:
+            continue
+        argument, validator = parameters.get(name, (_snake(name), None))
+        if validator is not None:
+            try:
+                validator.validate_python(value, strict=True)
+            except PydanticValidationError as exc:
+                raise InvalidArgumentError(argument, _first_problem(exc)) from None
+        _check_aware(argument, value)
+        if name == "utilityFilters" and value is not None:
+            _check_filters(argument, value)
+
+
+def _first_problem(exc: PydanticValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    location = "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}"
+        for part in error["loc"]
+        if not str(part).startswith(("function-", "lax"))
+    )
+    got = type(error.get("input")).__name__
+    return f"{error['msg']} (got {got}{' at ' + location if location else ''})"
+
+
+def _check_aware(argument: str, value: Any) -> None:
+    """Naive datetimes anywhere in the value, nested input objects included, are refused."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidArgumentError(
+                argument, f"naive datetime {value.isoformat()}; give it a timezone (KT-CT-1609)"
+            )
+    elif isinstance(value, BaseModel):
+        for field_name in type(value).model_fields:
+            _check_aware(f"{argument}.{field_name}", getattr(value, field_name))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_aware(f"{argument}[{index}]", item)
+
+
+def _check_filters(argument: str, filters: list[UtilityFiltersInput | dict[str, Any]]) -> None:
+    for index, item in enumerate(filters):
+        chosen = [name for name, alias in _UTILITIES if _member(item, name, alias) is not None]
+        if len(chosen) != 1:
+            raise InvalidArgumentError(
+                f"{argument}[{index}]",
+                "each item must hold exactly one of electricity_filters or gas_filters "
+                f"(it holds {' and '.join(chosen) or 'neither'}; KT-CT-4713)",
+            )
+
+
+_UTILITIES = (("electricity_filters", "electricityFilters"), ("gas_filters", "gasFilters"))
+
+
+def _member(item: UtilityFiltersInput | dict[str, Any], name: str, alias: str) -> Any:
+    """One utility of a filter item, given as a model or as a dict (by alias or field name)."""
+    if isinstance(item, dict):
+        return item.get(alias, item.get(name))
+    return getattr(item, name, None)
