@@ -8,6 +8,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
+pytest_plugins = ["kraken_client.testing.pytest_plugin"]  # the `fake_kraken` fixture
+
 
 @pytest.fixture(autouse=True)
 def _no_retry_waits() -> Iterator[None]:

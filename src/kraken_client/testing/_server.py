@@ -1,0 +1,211 @@
+"""``FakeKraken``: the fake served by uvicorn on 127.0.0.1 in a background thread."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Final, Self
+
+import uvicorn
+
+from ._app import GRAPHQL_PATH, TOKEN_PATH, FakeKrakenApp
+from ._auth import REFRESH_LIFETIME, TOKEN_LIFETIME, Credentials, Principal, TokenService
+from ._clock import Clock, system_clock
+from ._data import DEMO_USER_ID, Scenario, default_scenario
+from ._faults import FaultSet
+from ._log import RequestLog, RequestRecord
+from ._schema import build_executable_schema, load_schema_sdl
+
+DEFAULT_MAX_PAGE_SIZE: Final = 1000  # Kraken's documented measurements example asks first: 1000
+STARTUP_TIMEOUT: Final = 10.0  # seconds to wait for uvicorn to accept connections
+SHUTDOWN_TIMEOUT: Final = 10.0  # seconds to wait for the server thread to finish
+
+
+@dataclass(frozen=True)
+class FakeKrakenConfig:
+    """How the fake behaves; every field has a working default.
+
+    Attributes:
+        credentials: The credentials ``obtainKrakenToken`` and ``/token/`` accept.
+        token_lifetime: Seconds from ``iat`` to ``exp`` of each token.
+        refresh_lifetime: Seconds a refresh token lasts (``refreshExpiresIn`` is absolute).
+        max_page_size: Largest ``first``/``last`` accepted (KT-CT-1203 above it).
+        host: Interface to bind; loopback only by default.
+        port: Port to bind; 0 picks a free one.
+
+    """
+
+    credentials: Credentials = field(default_factory=Credentials)
+    token_lifetime: int = TOKEN_LIFETIME
+    refresh_lifetime: int = REFRESH_LIFETIME
+    max_page_size: int = DEFAULT_MAX_PAGE_SIZE
+    host: str = "127.0.0.1"
+    port: int = 0
+
+
+class FakeKraken:
+    """A schema-driven fake Kraken GraphQL API over real HTTP.
+
+    Use it as a context manager (or call :meth:`start` and :meth:`stop`). ``url`` is the GraphQL
+    endpoint, ``token_url`` the OAuth endpoint.
+
+    Raises:
+        FileNotFoundError: on construction, when no schema SDL is given or found.
+        RuntimeError: from :meth:`start`, when the server does not come up in time.
+
+    Example:
+        >>> with FakeKraken() as fake:  # doctest: +SKIP
+        ...     httpx.post(fake.url, json={"query": "{ __typename }"}).json()
+        {'data': {'__typename': 'Query'}}
+
+    """
+
+    def __init__(
+        self,
+        config: FakeKrakenConfig | None = None,
+        *,
+        scenario: Scenario | None = None,
+        schema_sdl: str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = config or FakeKrakenConfig()
+        self.scenario = scenario or default_scenario()
+        self.clock: Clock = clock or system_clock
+        self.faults = FaultSet()
+        self._log = RequestLog()
+        self.tokens = TokenService(
+            self.config.credentials,
+            self.scenario,
+            self.clock,
+            secret=secrets.token_hex(16),
+            token_lifetime=self.config.token_lifetime,
+            refresh_lifetime=self.config.refresh_lifetime,
+        )
+        self.app = FakeKrakenApp(
+            schema=build_executable_schema(schema_sdl or load_schema_sdl()),
+            scenario=self.scenario,
+            tokens=self.tokens,
+            faults=self.faults,
+            log=self._log,
+            clock=self.clock,
+            max_page_size=self.config.max_page_size,
+        )
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Bind the port and serve in a daemon thread until :meth:`stop`.
+
+        Raises:
+            RuntimeError: when already running or when the server does not start in time.
+
+        """
+        if self._thread is not None:
+            raise RuntimeError("FakeKraken is already running")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.config.host, self.config.port))
+        config = uvicorn.Config(
+            self.app, log_level="warning", lifespan="off", http="h11", access_log=False
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="fake-kraken", daemon=True
+        )
+        self._server, self._thread, self._socket = server, thread, sock
+        thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("FakeKraken did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread; safe to call twice."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(SHUTDOWN_TIMEOUT)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the server thread is serving."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- addresses -----------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``.
+
+        Raises:
+            RuntimeError: when the fake is not running.
+
+        """
+        if self._socket is None:
+            raise RuntimeError("FakeKraken is not running; use it as a context manager")
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def url(self) -> str:
+        """The GraphQL endpoint, ``<base_url>/v1/graphql/``."""
+        return self.base_url + GRAPHQL_PATH
+
+    @property
+    def token_url(self) -> str:
+        """The OAuth client-credentials endpoint, ``<base_url>/token/``."""
+        return self.base_url + TOKEN_PATH
+
+    # --- scenario controls ---------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """A snapshot of the request log, oldest first."""
+        return self._log.snapshot()
+
+    def clear_requests(self) -> None:
+        """Forget the request log (request numbering carries on)."""
+        self._log.clear()
+
+    def issue_token(self, user_id: str = DEMO_USER_ID) -> str:
+        """Return a valid token for a user, without going over HTTP."""
+        return str(self.tokens.issue(Principal("user", user_id), "API-KEY")["token"])
+
+    def expire_tokens_after(self, *, uses: int | None = None, seconds: float | None = None) -> None:
+        """Expire tokens after ``uses`` requests each, or ``seconds`` after they were issued.
+
+        Expired tokens get KT-CT-1124. Pass nothing to go back to the normal hour.
+
+        Example:
+            >>> fake.expire_tokens_after(uses=3)  # doctest: +SKIP
+
+        """
+        self.tokens.expire_after(uses=uses, seconds=seconds)
+
+    def expire_all_tokens(self) -> None:
+        """Expire every token issued so far; tokens obtained afterwards work."""
+        self.tokens.expire_all()

@@ -1,0 +1,180 @@
+"""Fault injection and the request log."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import httpx
+import pytest
+from fake_kraken_helpers import gql
+
+from kraken_client.testing import (
+    DropConnection,
+    ExpiredToken,
+    FakeKraken,
+    HttpError,
+    InvalidJson,
+    Latency,
+    ManualClock,
+    RateLimit,
+    UnknownEnumValue,
+    UnknownTypename,
+)
+
+VIEWER = "query getViewerAccounts { viewer { accounts { number } } }"
+MEASURE = """query getPropertyMeasurements { property(id: "308641") {
+  measurements(first: 2, startOn: "2024-10-01", endOn: "2024-10-01") {
+    edges { node { __typename metaData { statistics { type } } } } } } }"""
+
+
+def codes(fake: FakeKraken) -> list[tuple[str, ...]]:
+    """The error codes of every logged request."""
+    return [record.error_codes for record in fake.requests]
+
+
+def test_rate_limit_on_request_numbers(fake: FakeKraken, client: httpx.Client, token: str) -> None:
+    """RateLimit(on_requests=range(3, 5)) answers KT-CT-1199 to requests 3 and 4 only."""
+    fake.faults.add(RateLimit(on_requests=range(3, 5)))  # request 1 was the login
+    bodies = [gql(client, fake.url, VIEWER, token=token) for _ in range(4)]
+    error = bodies[1]["errors"][0]
+    assert codes(fake)[1:] == [(), ("KT-CT-1199",), ("KT-CT-1199",), ()]
+    assert error["message"] == "Too many requests."
+    assert error["extensions"]["errorType"] == "AUTHORIZATION"
+    assert bodies[1]["data"] == {"viewer": None}
+
+
+def test_every_nth_request(fake: FakeKraken, client: httpx.Client, token: str) -> None:
+    """RateLimit(every=2) hits even-numbered requests."""
+    fake.faults.add(RateLimit(every=2))
+    for _ in range(4):
+        gql(client, fake.url, VIEWER, token=token)
+    assert codes(fake) == [(), ("KT-CT-1199",), (), ("KT-CT-1199",), ()]
+
+
+def test_operation_targeting_and_times(fake: FakeKraken, client: httpx.Client, token: str) -> None:
+    """A fault for one operation, limited to one firing, spares other operations and repeats."""
+    fake.faults.add(RateLimit(operation="getPropertyMeasurements", times=1))
+    gql(client, fake.url, VIEWER, token=token)
+    first = gql(client, fake.url, MEASURE, token=token)
+    second = gql(client, fake.url, MEASURE, token=token)
+    assert codes(fake)[1:] == [(), ("KT-CT-1199",), ()]
+    assert first["data"] == {"property": None}
+    assert "errors" not in second
+
+
+def test_time_window_uses_the_fake_clock(client: httpx.Client) -> None:
+    """RateLimit(during=(60, 120)) fires only while the fake's clock is in that window."""
+    clock = ManualClock(1_700_000_000)
+    with FakeKraken(clock=clock) as fake:
+        fake.faults.add(RateLimit(during=(60, 120)))
+        before = gql(client, fake.url, "{ __typename }")
+        clock.advance(90)
+        inside = gql(client, fake.url, VIEWER)
+    assert "errors" not in before
+    assert inside["errors"][0]["extensions"]["errorCode"] == "KT-CT-1199"
+
+
+def test_latency_delays_answers(fake: FakeKraken, client: httpx.Client) -> None:
+    """Latency(seconds=0.2) makes a request take at least that long."""
+    fake.faults.add(Latency(seconds=0.2))
+    started = time.monotonic()
+    gql(client, fake.url, "{ __typename }")
+    assert time.monotonic() - started >= 0.2
+
+
+def test_bad_gateway_html(fake: FakeKraken, client: httpx.Client) -> None:
+    """HttpError() answers 502 with an HTML body."""
+    fake.faults.add(HttpError(on_requests={1}))
+    response = client.post(fake.url, json={"query": "{ __typename }"})
+    assert response.status_code == 502
+    assert response.headers["content-type"].startswith("text/html")
+    assert fake.requests[0].status == 502
+
+
+def test_dropped_connection(fake: FakeKraken, client: httpx.Client) -> None:
+    """DropConnection() closes the connection without a response; the next request works."""
+    fake.faults.add(DropConnection(on_requests={1}))
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.post(fake.url, json={"query": "{ __typename }"})
+    assert gql(client, fake.url, "{ __typename }") == {"data": {"__typename": "Query"}}
+    assert fake.requests[0].status == 0
+
+
+def test_invalid_json(fake: FakeKraken, client: httpx.Client) -> None:
+    """InvalidJson() answers HTTP 200 with a body that does not decode."""
+    fake.faults.add(InvalidJson())
+    response = client.post(fake.url, json={"query": "{ __typename }"})
+    assert response.status_code == 200
+    with pytest.raises(json.JSONDecodeError):
+        response.json()
+
+
+def test_unknown_enum_value_and_typename(
+    fake: FakeKraken, client: httpx.Client, token: str
+) -> None:
+    """Forward-compatibility faults rename statistic types and node typenames."""
+    fake.faults.add(UnknownEnumValue())
+    fake.faults.add(UnknownTypename())
+    body = gql(client, fake.url, MEASURE, token=token)
+    node = body["data"]["property"]["measurements"]["edges"][0]["node"]
+    assert node["__typename"] == "FutureMeasurementType"
+    assert node["metaData"]["statistics"][0]["type"] == "NEW_STATISTIC_TYPE"
+
+
+def test_expired_token_fault(fake: FakeKraken, client: httpx.Client, token: str) -> None:
+    """ExpiredToken(on_requests={2}) makes a fresh token look expired on request 2 only."""
+    fake.faults.add(ExpiredToken(on_requests={2}))
+    gql(client, fake.url, VIEWER, token=token)
+    gql(client, fake.url, VIEWER, token=token)
+    assert codes(fake)[1:] == [("KT-CT-1124",), ()]
+
+
+def test_faults_can_be_removed(fake: FakeKraken, client: httpx.Client) -> None:
+    """A removed fault stops firing."""
+    fault = fake.faults.add(HttpError())
+    fake.faults.remove(fault)
+    assert client.post(fake.url, json={"query": "{ __typename }"}).status_code == 200
+
+
+def test_request_log_records_operation_variables_and_token(
+    fake: FakeKraken, client: httpx.Client, token: str
+) -> None:
+    """The log keeps operation name, variables, the token and its fingerprint, and the status."""
+    fake.clear_requests()
+    query = "query getAccount($n: String!) { account(accountNumber: $n) { number } }"
+    gql(client, fake.url, query, {"n": "A-F523797D"}, token=f"JWT {token}")
+    gql(client, fake.url, "{ __typename }")
+    signed, anonymous = fake.requests
+    assert signed.operation_name == "getAccount"
+    assert signed.variables == {"n": "A-F523797D"}
+    assert signed.token == token
+    assert signed.token_fingerprint and len(signed.token_fingerprint) == 12
+    assert signed.status == 200
+    assert signed.number == 2
+    assert not anonymous.authenticated
+
+
+def test_request_log_is_thread_safe(fake: FakeKraken) -> None:
+    """Concurrent requests from many threads are all logged with distinct numbers."""
+
+    def hammer() -> None:
+        with httpx.Client() as http:
+            for _ in range(5):
+                http.post(fake.url, json={"query": "{ __typename }"})
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    numbers = sorted(record.number for record in fake.requests)
+    assert numbers == list(range(1, 41))
+
+
+async def test_async_client_works(fake: FakeKraken) -> None:
+    """An httpx.AsyncClient talks to the fake like any server."""
+    async with httpx.AsyncClient() as http:
+        response = await http.post(fake.url, json={"query": "{ __typename }"})
+    assert response.json() == {"data": {"__typename": "Query"}}
