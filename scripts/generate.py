@@ -25,7 +25,13 @@ from typing import Any
 from ariadne_codegen.main import client as ariadne_client
 from graphql import GraphQLSchema
 from postprocess import PostprocessError, copy_tree, postprocess
-from schema_tools import SchemaToolError, deprecated_usages, load_operations, load_schema_file
+from schema_tools import (
+    SchemaToolError,
+    deprecated_usages,
+    load_operations,
+    load_schema_file,
+    missing_typenames,
+)
 from update_schema import build_pruned
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        deprecated = report_deprecations(load_schema_file(ROOT / "schema.graphql"))
+        schema = load_schema_file(ROOT / "schema.graphql")
+        untyped = missing_typenames(schema, load_operations(ROOT / "queries"))
+        if untyped:
+            raise SchemaToolError("add __typename to these selections:\n  " + "\n  ".join(untyped))
+        deprecated = report_deprecations(schema)
         with tempfile.TemporaryDirectory() as scratch:
             built = build_package(Path(scratch))
             target = generated_dir()

@@ -20,8 +20,10 @@ def test_public_api_is_exactly_what_is_exported() -> None:
     assert set(kraken_client.__all__) - errors == {
         "DEFAULT_BACKOFF_INITIAL_SECONDS", "DEFAULT_BACKOFF_MAX_SECONDS",
         "DEFAULT_CONNECT_TIMEOUT_SECONDS", "DEFAULT_MAX_ATTEMPTS", "DEFAULT_MAX_RETRY_SECONDS",
-        "DEFAULT_READ_TIMEOUT_SECONDS", "DEFAULT_URL", "FieldProblem", "KrakenClient",
-        "RetryPolicy", "set_retry_testing",
+        "DEFAULT_READ_TIMEOUT_SECONDS", "DEFAULT_REFRESH_MARGIN_SECONDS", "DEFAULT_URL",
+        "FieldProblem", "KrakenClient", "RetryPolicy", "set_retry_testing",
+        "BRANDS", "Brand", "KrakenAuth", "Credential", "APIKey", "EmailPassword",
+        "OrganizationSecretKey", "PreSignedKey", "RefreshToken", "Token", "OAuthClientCredentials",
     }
     for name in kraken_client.__all__:
         assert getattr(kraken_client, name) is not None

@@ -53,6 +53,7 @@ class Client(KrakenBaseClient):
                 validFrom
                 validTo
                 tariff {
+                  __typename
                   ...Tariff
                 }
               }
@@ -73,6 +74,7 @@ class Client(KrakenBaseClient):
                 validFrom
                 validTo
                 tariff {
+                  __typename
                   ...Tariff
                 }
               }
@@ -153,6 +155,7 @@ class Client(KrakenBaseClient):
               edges {
                 cursor
                 node {
+                  __typename
                   ...Reading
                   ...IntervalReading
                 }
@@ -268,6 +271,7 @@ class Client(KrakenBaseClient):
               edges {
                 cursor
                 node {
+                  __typename
                   ...Reading
                   ...IntervalReading
                 }
@@ -381,6 +385,7 @@ class Client(KrakenBaseClient):
                 validFrom
                 validTo
                 tariff {
+                  __typename
                   ...Tariff
                 }
               }
@@ -401,6 +406,7 @@ class Client(KrakenBaseClient):
                 validFrom
                 validTo
                 tariff {
+                  __typename
                   ...Tariff
                 }
               }

@@ -130,6 +130,7 @@ class GasPointAgreements(BaseModel):
 
 
 class GasPointAgreementsTariff(BaseModel):
+    typename__: Literal["GasTariffType"] = Field(alias="__typename")
     tariff_code: Optional[str] = Field(alias="tariffCode")
     product_code: Optional[str] = Field(alias="productCode")
     display_name: Optional[str] = Field(alias="displayName")

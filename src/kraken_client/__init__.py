@@ -10,11 +10,24 @@ Example:
 
 """
 
+from ._auth import DEFAULT_REFRESH_MARGIN_SECONDS, KrakenAuth
 from ._client import KrakenClient
 from ._constants import (
     DEFAULT_CONNECT_TIMEOUT_SECONDS,
     DEFAULT_READ_TIMEOUT_SECONDS,
     DEFAULT_URL,
+)
+from ._credentials import (
+    BRANDS,
+    APIKey,
+    Brand,
+    Credential,
+    EmailPassword,
+    OAuthClientCredentials,
+    OrganizationSecretKey,
+    PreSignedKey,
+    RefreshToken,
+    Token,
 )
 from ._errors import (
     ApplicationError,
@@ -48,32 +61,44 @@ from ._retry import (
 from ._retry import set_testing as set_retry_testing
 
 __all__ = [
+    "BRANDS",
     "DEFAULT_BACKOFF_INITIAL_SECONDS",
     "DEFAULT_BACKOFF_MAX_SECONDS",
     "DEFAULT_CONNECT_TIMEOUT_SECONDS",
     "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_MAX_RETRY_SECONDS",
     "DEFAULT_READ_TIMEOUT_SECONDS",
+    "DEFAULT_REFRESH_MARGIN_SECONDS",
     "DEFAULT_URL",
+    "APIKey",
     "ApplicationError",
     "AuthenticationFailedError",
     "AuthorizationError",
+    "Brand",
     "ConnectError",
     "ConnectionDroppedError",
+    "Credential",
+    "EmailPassword",
     "FieldProblem",
     "GraphQLError",
     "HTTPStatusError",
     "InvalidArgumentError",
     "InvalidResponseError",
+    "KrakenAuth",
     "KrakenClient",
     "KrakenError",
     "NotFoundError",
+    "OAuthClientCredentials",
+    "OrganizationSecretKey",
     "PaginationError",
+    "PreSignedKey",
     "QueryTooComplexError",
     "RateLimitedError",
+    "RefreshToken",
     "RequestTimeoutError",
     "RetryPolicy",
     "ServiceUnavailableError",
+    "Token",
     "TokenExpiredError",
     "TransportError",
     "ValidationError",

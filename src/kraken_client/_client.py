@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 from kraken_gql import Client
 
+from ._auth import KrakenAuth
 from ._constants import (
     DEFAULT_CONNECT_TIMEOUT_SECONDS,
     DEFAULT_READ_TIMEOUT_SECONDS,
     DEFAULT_URL,
     LOOPBACK_HOSTS,
 )
+from ._credentials import Credential, OAuthClientCredentials, credential_from, environment_values
+from ._credentials import brand as find_brand
 from ._errors import (
     GraphQLError,
+    InvalidArgumentError,
     InvalidResponseError,
     KrakenError,
     check_response,
@@ -43,9 +49,14 @@ class KrakenClient(Client):
     `get_viewer_accounts` and `obtain_kraken_token`.
 
     Args:
-        url: the GraphQL endpoint; defaults to Octopus Energy GB's. Plain `http://` is accepted
-            only for loopback hosts (the fake Kraken).
-        auth: an `httpx.Auth` applied to every request, or None for anonymous requests.
+        url: the GraphQL endpoint; defaults to the brand's, else Octopus Energy GB's. Plain
+            `http://` is accepted only for loopback hosts (the fake Kraken).
+        auth: a credential (`APIKey`, `EmailPassword`, `OrganizationSecretKey`, `PreSignedKey`,
+            `RefreshToken`, `Token`, `OAuthClientCredentials`), any `httpx.Auth`, or None for
+            anonymous requests. A credential gets a `KrakenAuth` that renews tokens itself.
+        brand: a preset from `BRANDS` ("octopus-gb", "edf-gb", "eon-next", ...): its GraphQL
+            endpoint and OAuth token endpoint.
+        token_cache: a file to keep tokens in between runs (mode 0600); off unless given.
         http_client: an `httpx.AsyncClient` to send requests with. The caller keeps ownership:
             `aclose()` does not close a client that was passed in.
         timeout: connect and read timeouts; defaults to `DEFAULT_CONNECT_TIMEOUT_SECONDS` and
@@ -57,6 +68,7 @@ class KrakenClient(Client):
 
     Raises:
         ValueError: `url` is not an absolute http(s) URL, or is plain http to a non-loopback host.
+        InvalidArgumentError: an unknown brand (a ValueError too).
 
     Operation methods raise `InvalidArgumentError` for a bad argument before sending anything,
     and otherwise a `KrakenError` subclass (see `kraken_client._errors` for the tree).
@@ -71,12 +83,20 @@ class KrakenClient(Client):
         self,
         url: str | None = None,
         *,
-        auth: httpx.Auth | None = None,
+        auth: httpx.Auth | Credential | None = None,
+        brand: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         timeout: httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
+        token_cache: str | os.PathLike[str] | None = None,
     ) -> None:
-        endpoint = _checked_url(url if url is not None else DEFAULT_URL)
+        preset = find_brand(brand) if brand is not None else None
+        endpoint = _checked_url(url or (preset.url if preset else DEFAULT_URL))
+        if isinstance(auth, Credential):
+            token_url = preset.auth_url if preset and not url else _token_url_for(endpoint)
+            if isinstance(auth, OAuthClientCredentials) and auth.token_url:
+                _checked_url(auth.token_url, argument="token_url")
+            auth = KrakenAuth(auth, token_url=token_url, token_cache=token_cache)
         self._owns_http_client = http_client is None
         if http_client is None:
             http_client = httpx.AsyncClient(
@@ -88,6 +108,40 @@ class KrakenClient(Client):
         self._auth = auth
         self._retry = retry or RetryPolicy()
         super().__init__(url=endpoint, http_client=http_client)
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        require_credentials: bool = True,
+        **options: Any,
+    ) -> KrakenClient:
+        """Build a client from environment variables.
+
+        Reads `KRAKEN_URL` (endpoint), `KRAKEN_BRAND` (preset name), and one credential:
+        `KRAKEN_API_KEY`; `KRAKEN_EMAIL` with `KRAKEN_PASSWORD`;
+        `KRAKEN_ORGANIZATION_SECRET_KEY`; `KRAKEN_PRE_SIGNED_KEY`; `KRAKEN_TOKEN`; or
+        `KRAKEN_CLIENT_ID` with `KRAKEN_CLIENT_SECRET` (and optionally `KRAKEN_AUTH_URL`).
+        Other keyword arguments go to the constructor.
+
+        Raises:
+            InvalidArgumentError: half a pair, two kinds of credential, or none at all when
+                `require_credentials` (the message names the arguments and variables).
+
+        Example:
+            >>> kraken = KrakenClient.from_env()  # doctest: +SKIP
+        """
+        values = environment_values(environ)
+        credential = credential_from(values)
+        if credential is None and require_credentials:
+            raise InvalidArgumentError(
+                "auth",
+                "no credential: set KRAKEN_API_KEY (api_key), KRAKEN_EMAIL and "
+                "KRAKEN_PASSWORD (email, password), KRAKEN_ORGANIZATION_SECRET_KEY, "
+                "KRAKEN_PRE_SIGNED_KEY, KRAKEN_TOKEN, or KRAKEN_CLIENT_ID and KRAKEN_CLIENT_SECRET",
+            )
+        return cls(values["url"], auth=credential, brand=values["brand"], **options)
 
     def __repr__(self) -> str:
         auth = type(self._auth).__name__ if self._auth is not None else None
@@ -164,20 +218,29 @@ def _log(operation: str | None, attempt: int, started: float, error: KrakenError
     logger.debug("%s attempt %d: %s%s in %.0f ms", operation, attempt, outcome, code, elapsed_ms)
 
 
-def _checked_url(url: str) -> str:
+def _checked_url(url: str, argument: str = "url") -> str:
     """Return `url` if it is an absolute https URL, or http to a loopback host."""
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
-        raise ValueError(f"url: not a valid URL: {url!r}") from exc
+        raise InvalidArgumentError(argument, f"not a valid URL: {url!r}") from exc
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ValueError(f"url: expected an absolute http(s) URL, got {url!r}")
+        raise InvalidArgumentError(argument, f"expected an absolute http(s) URL, got {url!r}")
     if parsed.scheme == "http" and not _is_loopback(parsed.host):
-        raise ValueError(
-            f"url: plain http:// is refused for {parsed.host!r}; use https:// (http is allowed "
-            "only for loopback hosts such as the fake Kraken)"
+        raise InvalidArgumentError(
+            argument,
+            f"plain http:// is refused for {parsed.host!r}; use https:// (http is allowed "
+            "only for loopback hosts such as the fake Kraken)",
         )
     return url
+
+
+def _token_url_for(endpoint: str) -> str:
+    """Derive the OAuth `/token/` URL: `auth.<domain>` for `api.<domain>` hosts, else beside."""
+    url = httpx.URL(endpoint)
+    if url.host.startswith("api."):
+        return str(url.copy_with(host="auth." + url.host.removeprefix("api."), path="/token/"))
+    return str(url.copy_with(path="/token/", query=None))  # the fake serves it beside GraphQL
 
 
 def _is_loopback(host: str) -> bool:
