@@ -7,18 +7,22 @@ field, argument, input-field and enum-value names and types, default values and 
 
 from __future__ import annotations
 
+import gc
 import json
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from graphql import (
     ArgumentNode,
     DocumentNode,
     EnumValueNode,
     FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLArgument,
     GraphQLEnumType,
     GraphQLError,
@@ -44,6 +48,7 @@ from graphql import (
     build_client_schema,
     build_schema,
     concat_ast,
+    get_introspection_query,
     get_named_type,
     is_abstract_type,
     is_input_object_type,
@@ -337,3 +342,163 @@ def deprecated_usages(schema: GraphQLSchema, document: DocumentNode) -> list[str
 
     visit(document, TypeInfoVisitor(type_info, Finder()))
     return sorted(found)
+
+
+def operation_documents(document: DocumentNode) -> dict[str, DocumentNode]:
+    """Split `document` into one document per operation, each with the fragments it spreads.
+
+    Operations are keyed by name (an unnamed one as `anonymous-N`), in document order. A spread of
+    a fragment the document does not define is left for validation to report.
+    """
+    fragments = {
+        node.name.value: node
+        for node in document.definitions
+        if isinstance(node, FragmentDefinitionNode)
+    }
+    split: dict[str, DocumentNode] = {}
+    for index, node in enumerate(document.definitions):
+        if not isinstance(node, OperationDefinitionNode):
+            continue
+        reached: list[str] = []
+        pending = _spread_names(node)
+        while pending:
+            name = pending.pop(0)
+            if name in reached or name not in fragments:
+                continue
+            reached.append(name)
+            pending.extend(_spread_names(fragments[name]))
+        kept = [fragments[name] for name in sorted(reached)]
+        key = node.name.value if node.name else f"anonymous-{index + 1}"
+        split[key] = DocumentNode(definitions=(node, *kept))
+    return split
+
+
+def _spread_names(node: OperationDefinitionNode | FragmentDefinitionNode) -> list[str]:
+    names: list[str] = []
+
+    class Spreads(Visitor):
+        def enter_fragment_spread(self, spread: FragmentSpreadNode, *_: object) -> None:
+            names.append(spread.name.value)
+
+    visit(node, Spreads())
+    return names
+
+
+# Kraken error codes that mean "the Authorization header holds a bad or expired token" (FACTS).
+# Introspection is allowed anonymously, so such an answer is retried once without the header.
+TOKEN_ERROR_CODES = frozenset(
+    f"KT-CT-{code}" for code in (1111, 1120, 1124, 1125, 1126, 1127, 1143, 1144, 1162, 1163)
+)
+INTROSPECTION_TIMEOUT_SECONDS = 30.0
+
+
+def fetch_schema(url: str, token: str | None) -> GraphQLSchema:
+    """Introspect the GraphQL endpoint at `url`, sending `token` as Authorization if given.
+
+    A token the endpoint refuses (expired or invalid) is dropped, never resent: the query is
+    retried once anonymously, and a note on stderr says so.
+
+    Raises:
+        SchemaToolError: the endpoint is unreachable, not GraphQL, or refuses introspection.
+    """
+    headers = {"Authorization": token} if token else {}
+    errors: object = None
+    # Ask for deprecated arguments too (drift checks need them); older servers refuse that form,
+    # so fall back to the plain query.
+    for deprecated_args in (True, False):
+        query = get_introspection_query(descriptions=False, input_value_deprecation=deprecated_args)
+        body, text = _post_graphql(url, query, headers)
+        refused = _token_error_code(body)
+        if headers and refused:
+            print(
+                f"note: {url} refused the token ({refused}); retrying once without an "
+                "Authorization header (introspection is allowed anonymously)",
+                file=sys.stderr,
+            )
+            headers = {}
+            body, text = _post_graphql(url, query, headers)
+        if body.get("data") and not body.get("errors"):
+            return schema_from_text(text, url)
+        errors = body.get("errors")
+    raise SchemaToolError(f"{url}: introspection refused: {errors!r:.300}")
+
+
+def _post_graphql(url: str, query: str, headers: dict[str, str]) -> tuple[dict[str, object], str]:
+    try:
+        response = httpx.post(
+            url, json={"query": query}, headers=headers, timeout=INTROSPECTION_TIMEOUT_SECONDS
+        )
+    except httpx.HTTPError as exc:
+        raise SchemaToolError(f"{url}: unreachable: {type(exc).__name__}") from exc
+    if response.status_code != 200:
+        raise SchemaToolError(f"{url}: HTTP {response.status_code}, not a GraphQL endpoint?")
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise SchemaToolError(f"{url}: the answer is not JSON; not a GraphQL endpoint?") from exc
+    if not isinstance(body, dict) or not ({"data", "errors"} & body.keys()):
+        raise SchemaToolError(
+            f"{url}: the answer is JSON without `data` or `errors`; not a GraphQL endpoint?"
+        )
+    return body, response.text
+
+
+def _token_error_code(body: dict[str, object]) -> str | None:
+    """The first Kraken token error code among the answer's errors, if any."""
+    errors = body.get("errors")
+    for error in errors if isinstance(errors, list) else ():
+        extensions = error.get("extensions") if isinstance(error, dict) else None
+        code = extensions.get("errorCode") if isinstance(extensions, dict) else None
+        if code in TOKEN_ERROR_CODES:
+            return str(code)
+    return None
+
+
+def load_schema(source: str, token: str | None = None) -> GraphQLSchema:
+    """A full schema from an endpoint URL, or from a file (relative to the working directory).
+
+    Python's cyclic garbage collector is paused meanwhile: building a 1,400-type schema makes
+    millions of objects and no cycles worth collecting, and the collector's repeated walks over
+    them would otherwise take about a third of the load time.
+    """
+    if source.startswith(("http://", "https://")):
+        return fetch_schema(source, token)
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return load_schema_file(Path(source))
+    finally:
+        if paused:
+            gc.enable()
+
+
+def missing_typenames(schema: GraphQLSchema, document: DocumentNode) -> list[str]:
+    """Selections of a union or interface field that do not select `__typename` directly.
+
+    The generated models tell union members apart by `__typename`, and ariadne-codegen does not
+    always add it to the operation text, so the operations must ask for it themselves.
+    """
+    found: list[str] = []
+    type_info = TypeInfo(schema)
+    where = ["?"]
+
+    class Finder(Visitor):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: object) -> None:
+            where[0] = node.name.value if node.name else "?"
+
+        def enter_fragment_definition(self, node: FragmentDefinitionNode, *_: object) -> None:
+            where[0] = f"fragment {node.name.value}"
+
+        def enter_field(self, node: FieldNode, *_: object) -> None:
+            field_type = type_info.get_type()
+            if node.selection_set is None or field_type is None:
+                return
+            if is_abstract_type(get_named_type(field_type)) and not any(
+                isinstance(selection, FieldNode) and selection.name.value == "__typename"
+                for selection in node.selection_set.selections
+            ):
+                found.append(f"{where[0]}: {node.name.value} selects a union or interface "
+                             "without __typename")
+
+    visit(document, TypeInfoVisitor(type_info, Finder()))
+    return found

@@ -5,8 +5,11 @@ Usage:
     python scripts/update_schema.py --source https://api.octopus.energy/v1/graphql/ [--token T]
 
 The source is a local file (SDL or introspection JSON) or a GraphQL endpoint, introspected with
-the standard query. Without --source, the `schema-source` in pyproject.toml is used. The output is
-sorted and deterministic, and holds facts only (no descriptions, no deprecation reasons).
+the standard query (token from --token or $KRAKEN_TOKEN; a token the endpoint refuses is dropped and
+the introspection retried anonymously). Without --source, the `schema-source` in pyproject.toml is
+used. The output is sorted and deterministic, and holds facts only (no descriptions, no
+deprecation reasons). When schema.graphql changes, or the operations no longer validate against
+the source, what changed for the operations is printed (scripts/check_schema_drift.py's report).
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ import sys
 import tomllib
 from pathlib import Path
 
-import httpx
-from graphql import GraphQLSchema, get_introspection_query
+from check_schema_drift import check_drift, text_summary
+from graphql import DocumentNode, GraphQLSchema
 from schema_tools import (
     SchemaToolError,
+    fetch_schema,
     load_operations,
     load_schema_file,
     prune_schema,
@@ -28,7 +32,6 @@ from schema_tools import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-INTROSPECTION_TIMEOUT_SECONDS = 30.0
 
 
 def configured_source() -> str:
@@ -39,29 +42,11 @@ def configured_source() -> str:
 
 
 def introspect(url: str, token: str | None) -> GraphQLSchema:
-    """Fetch a schema from a GraphQL endpoint with the standard introspection query."""
-    headers = {"Authorization": token} if token else {}
-    # Ask for deprecated arguments too (they are what drift checks need); older servers refuse
-    # that form, so fall back to the plain query.
-    for deprecated_args in (True, False):
-        query = get_introspection_query(descriptions=False, input_value_deprecation=deprecated_args)
-        try:
-            response = httpx.post(
-                url, json={"query": query}, headers=headers, timeout=INTROSPECTION_TIMEOUT_SECONDS
-            )
-        except httpx.HTTPError as exc:
-            raise SchemaToolError(f"{url}: unreachable: {type(exc).__name__}") from exc
-        if response.status_code != 200:
-            raise SchemaToolError(f"{url}: HTTP {response.status_code}, not a GraphQL endpoint?")
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise SchemaToolError(
-                f"{url}: the answer is not JSON; not a GraphQL endpoint?"
-            ) from exc
-        if isinstance(body, dict) and body.get("data") and not body.get("errors"):
-            return schema_from_text(response.text, url)
-    raise SchemaToolError(f"{url}: introspection refused: {body.get('errors')!r:.300}")
+    """Fetch a schema from a GraphQL endpoint with the standard introspection query.
+
+    A token the endpoint refuses is dropped and the query retried anonymously (see fetch_schema).
+    """
+    return fetch_schema(url, token)
 
 
 def load_source(source: str, token: str | None) -> GraphQLSchema:
@@ -77,6 +62,16 @@ def build_pruned(source: str, queries: Path, token: str | None = None) -> str:
     return prune_schema(load_source(source, token), load_operations(queries))
 
 
+def drift_summary(previous: str, new: GraphQLSchema, operations: DocumentNode, source: str) -> str:
+    """What changed for the operations between the previous schema.graphql and the new source."""
+    try:
+        old = schema_from_text(previous, "schema.graphql")
+    except SchemaToolError as exc:
+        return f"(no drift summary: the previous schema.graphql does not load: {exc})"
+    report = check_drift(old, new, operations, "schema.graphql (before)", source)
+    return "\n".join(text_summary(report))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", help="schema file (SDL or introspection JSON) or endpoint URL")
@@ -85,15 +80,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", help="Authorization for the endpoint (default: $KRAKEN_TOKEN)")
     args = parser.parse_args(argv)
     source = args.source or configured_source()
+    previous = args.output.read_text(encoding="utf-8") if args.output.exists() else None
     try:
-        text = build_pruned(source, args.queries, args.token or os.environ.get("KRAKEN_TOKEN"))
+        full = load_source(source, args.token or os.environ.get("KRAKEN_TOKEN"))
+        operations = load_operations(args.queries)
     except SchemaToolError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    previous = args.output.read_text(encoding="utf-8") if args.output.exists() else None
+    try:
+        text = prune_schema(full, operations)
+    except SchemaToolError as exc:  # the operations no longer validate: say which and why
+        if previous is not None:
+            print(drift_summary(previous, full, operations, source))
+        print(f"error: {exc}", file=sys.stderr)
+        print(
+            "fix: edit the operations named above until they validate against the source, "
+            "then run this command again",
+            file=sys.stderr,
+        )
+        return 1
     if previous == text:
         print(f"{args.output.name} is up to date")
         return 0
+    if previous is not None:
+        print(drift_summary(previous, full, operations, source))
     args.output.write_text(text, encoding="utf-8")
     lines = text.count("\n")
     print(f"wrote {args.output.name} ({lines} lines); now run: python scripts/generate.py")
