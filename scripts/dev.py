@@ -49,12 +49,16 @@ def test() -> None:
 def demo() -> None:
     """Regenerate the client and show what was generated (until the CLI demo exists)."""
     run(str(PYTHON), "scripts/generate.py")
-    run(str(PYTHON), "-c", (
-        "import inspect, kraken_gql as g\n"
-        "for name, fn in inspect.getmembers(g.Client, inspect.iscoroutinefunction):\n"
-        "    if not name.startswith('_') and name not in ('execute',):\n"
-        "        print(f'{name}{inspect.signature(fn)}'.replace('kraken_gql.', ''))\n"
-    ))
+    run(
+        str(PYTHON),
+        "-c",
+        (
+            "import inspect, kraken_gql as g\n"
+            "for name, fn in inspect.getmembers(g.Client, inspect.iscoroutinefunction):\n"
+            "    if not name.startswith('_') and name not in ('execute',):\n"
+            "        print(f'{name}{inspect.signature(fn)}'.replace('kraken_gql.', ''))\n"
+        ),
+    )
 
 
 def main() -> int:

@@ -211,8 +211,23 @@ def _close_over(schema: GraphQLSchema, usage: Usage) -> None:
                 changed = True
 
 
-def prune_schema(schema: GraphQLSchema, document: DocumentNode) -> str:
+SOURCE_LINE = "# Source: "
+
+
+def recorded_source(text: str) -> str | None:
+    """The source a pruned schema.graphql says it was built from, if it says."""
+    for line in text.splitlines():
+        if line.startswith(SOURCE_LINE):
+            return line.removeprefix(SOURCE_LINE).strip()
+        if not line.startswith("#"):
+            return None
+    return None
+
+
+def prune_schema(schema: GraphQLSchema, document: DocumentNode, source: str | None = None) -> str:
     """Return the SDL of `schema` pruned to what `document` reaches, sorted and facts only.
+
+    `source`, when given, is recorded in the header so that checks know what to rebuild from.
 
     Raises:
         SchemaToolError: the operations do not validate against `schema`.
@@ -229,7 +244,8 @@ def prune_schema(schema: GraphQLSchema, document: DocumentNode) -> str:
     )
     blocks = [_print_type(schema.type_map[name], usage) for name in kept]
     schema_block = _print_schema_definition(schema, usage)
-    text = HEADER + "\n" + "\n\n".join(([schema_block] if schema_block else []) + blocks) + "\n"
+    header = HEADER + (f"{SOURCE_LINE}{source}\n" if source else "")
+    text = header + "\n" + "\n\n".join(([schema_block] if schema_block else []) + blocks) + "\n"
     pruned = build_schema(text)
     problems = validation_errors(pruned, document)
     if problems:  # a bug in the pruning itself, never the caller's fault
@@ -497,8 +513,9 @@ def missing_typenames(schema: GraphQLSchema, document: DocumentNode) -> list[str
                 isinstance(selection, FieldNode) and selection.name.value == "__typename"
                 for selection in node.selection_set.selections
             ):
-                found.append(f"{where[0]}: {node.name.value} selects a union or interface "
-                             "without __typename")
+                found.append(
+                    f"{where[0]}: {node.name.value} selects a union or interface without __typename"
+                )
 
     visit(document, TypeInfoVisitor(type_info, Finder()))
     return found

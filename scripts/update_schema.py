@@ -28,10 +28,28 @@ from schema_tools import (
     load_operations,
     load_schema_file,
     prune_schema,
+    recorded_source,
     schema_from_text,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def recorded_or_configured_source(output: Path) -> str:
+    """The source schema.graphql records, else the initial one named in pyproject.toml."""
+    if output.exists():
+        recorded = recorded_source(output.read_text(encoding="utf-8"))
+        if recorded:
+            return recorded
+    return configured_source()
+
+
+def source_label(source: str) -> str:
+    """How the header names a source: URLs as given, files relative to the project root."""
+    if source.startswith(("http://", "https://")):
+        return source
+    path = Path(source) if Path(source).is_absolute() else ROOT / source
+    return Path(os.path.relpath(path.resolve(), ROOT)).as_posix()
 
 
 def configured_source() -> str:
@@ -59,7 +77,7 @@ def load_source(source: str, token: str | None) -> GraphQLSchema:
 
 def build_pruned(source: str, queries: Path, token: str | None = None) -> str:
     """The text schema.graphql should hold for this source and these operations."""
-    return prune_schema(load_source(source, token), load_operations(queries))
+    return prune_schema(load_source(source, token), load_operations(queries), source_label(source))
 
 
 def drift_summary(previous: str, new: GraphQLSchema, operations: DocumentNode, source: str) -> str:
@@ -79,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "schema.graphql")
     parser.add_argument("--token", help="Authorization for the endpoint (default: $KRAKEN_TOKEN)")
     args = parser.parse_args(argv)
-    source = args.source or configured_source()
+    source = args.source or recorded_or_configured_source(args.output)
     previous = args.output.read_text(encoding="utf-8") if args.output.exists() else None
     try:
         full = load_source(source, args.token or os.environ.get("KRAKEN_TOKEN"))
@@ -88,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
-        text = prune_schema(full, operations)
+        text = prune_schema(full, operations, source_label(source))
     except SchemaToolError as exc:  # the operations no longer validate: say which and why
         if previous is not None:
             print(drift_summary(previous, full, operations, source))

@@ -5,7 +5,7 @@ import pytest
 from graphql import build_schema, get_introspection_query, graphql_sync, parse
 from pytest_httpx import HTTPXMock
 from schema_tools import prune_schema
-from update_schema import main
+from update_schema import main, source_label
 
 SDL = """
 type Query { colour: Colour  kept: String  other: Int }
@@ -21,7 +21,8 @@ def project(tmp_path):
     """A queries/ folder and a schema.graphql pruned from SDL, as a project holds them."""
     (tmp_path / "queries").mkdir()
     (tmp_path / "queries" / "q.graphql").write_text(OPERATION)
-    (tmp_path / "schema.graphql").write_text(prune_schema(build_schema(SDL), parse(OPERATION)))
+    label = source_label(str(tmp_path / "same.graphql"))
+    (tmp_path / "schema.graphql").write_text(prune_schema(build_schema(SDL), parse(OPERATION), label))
     return tmp_path
 
 
