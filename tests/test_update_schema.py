@@ -22,7 +22,8 @@ def project(tmp_path):
     (tmp_path / "queries").mkdir()
     (tmp_path / "queries" / "q.graphql").write_text(OPERATION)
     label = source_label(str(tmp_path / "same.graphql"))
-    (tmp_path / "schema.graphql").write_text(prune_schema(build_schema(SDL), parse(OPERATION), label))
+    pruned = prune_schema(build_schema(SDL), parse(OPERATION), label)
+    (tmp_path / "schema.graphql").write_text(pruned)
     return tmp_path
 
 
