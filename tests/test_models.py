@@ -180,8 +180,9 @@ async def test_variables_are_sent_with_offsets_and_enum_values(httpx_mock: HTTPX
     assert sent["variables"]["startAt"] == "2024-10-01T00:00:00+01:00"
     assert sent["variables"]["endOn"] == "2024-10-06"
     assert "cursor" not in sent["variables"]  # unset variables are left out
-    electricity = sent["variables"]["utilityFilters"][0]["electricityFilters"]
-    assert electricity["readingFrequencyType"] == "DAY_INTERVAL"
+    sent_filter = sent["variables"]["utilityFilters"][0]
+    assert sent_filter == {"electricityFilters": {  # only what was set: no null overriding defaults
+        "readingFrequencyType": "DAY_INTERVAL", "marketSupplyPointId": "2700008749510"}}
 
 
 def test_models_round_trip_by_alias() -> None:

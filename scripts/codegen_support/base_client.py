@@ -11,7 +11,7 @@ from typing import Any, Self
 import httpx
 from pydantic_core import to_jsonable_python
 
-from .base_model import UNSET
+from .base_model import UNSET, BaseModel
 
 
 class GraphQLClientError(Exception):
@@ -42,6 +42,18 @@ class GraphQLClientGraphQLError(GraphQLClientError):
         super().__init__(f"{len(errors)} GraphQL error(s)", response)
         self.errors = errors
         self.data = data
+
+
+def _jsonable(value: Any) -> Any:
+    """A variable as JSON: input objects by alias, and only the fields the caller set.
+
+    An explicit null overrides a GraphQL default, so fields never set are left out, not nulled.
+    """
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return to_jsonable_python(value)
 
 
 class KrakenBaseClient:
@@ -80,9 +92,9 @@ class KrakenBaseClient:
         """POST the operation; unset variables are left out, the rest made JSON-ready."""
         payload: dict[str, Any] = {"query": query, "operationName": operation_name}
         if variables:
-            payload["variables"] = to_jsonable_python(
-                {name: value for name, value in variables.items() if value is not UNSET}
-            )
+            payload["variables"] = {
+                name: _jsonable(value) for name, value in variables.items() if value is not UNSET
+            }
         return await self.http_client.post(self.url, json=payload, **kwargs)
 
     def get_data(self, response: httpx.Response) -> dict[str, Any]:
