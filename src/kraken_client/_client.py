@@ -11,8 +11,9 @@ import ipaddress
 import logging
 import os
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import date, datetime
+from typing import Any, TypeVar
 
 import httpx
 from kraken_gql import Client
@@ -34,9 +35,18 @@ from ._errors import (
     check_response,
     transport_error,
 )
+from ._measurements import (
+    ElectricityFilter,
+    GasFilter,
+    Measurement,
+    fetch_measurements,
+    plan,
+)
+from ._pagination import DEFAULT_MAX_PAGES, Connection, PageSizes, Paginator
 from ._retry import SAFE_TO_REPEAT_MUTATIONS, RetryPolicy, call_with_retries
 from ._validation import check_variables
 
+R = TypeVar("R")
 logger = logging.getLogger("kraken_client")
 _DATA = "kraken_client.data"  # where execute() leaves the checked `data` for get_data()
 
@@ -107,7 +117,95 @@ class KrakenClient(Client):
             )
         self._auth = auth
         self._retry = retry or RetryPolicy()
+        self.page_sizes = PageSizes()
+        """The largest page size Kraken accepted per paginated field, learnt by this client."""
         super().__init__(url=endpoint, http_client=http_client)
+
+    def paginate(
+        self,
+        method: Callable[..., Awaitable[R]],
+        connection: Connection[R],
+        *,
+        page_size: int | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        **arguments: Any,
+    ) -> Paginator[R]:
+        """Page through the connection of one generated operation.
+
+        Args:
+            method: the operation method, e.g. `kraken.get_property_measurements`.
+            connection: how that operation pages, e.g. `PROPERTY_MEASUREMENTS`.
+            page_size: records per page; defaults to the connection's, capped by what Kraken
+                accepted before (a refused size falls back and is remembered).
+            max_pages: stop with PaginationLoopError beyond this many pages.
+            **arguments: the operation's other arguments.
+
+        Raises:
+            PaginationLoopError: while iterating, when cursors stop advancing or pages repeat.
+
+        Example:
+            >>> pages = kraken.paginate(kraken.get_property_measurements, PROPERTY_MEASUREMENTS,
+            ...                         property_id="308641", start_at=start, end_at=end)
+            >>> async for node in pages:
+            ...     print(node.start_at, node.value)
+        """
+        return Paginator(
+            method, connection, self.page_sizes, arguments, page_size=page_size, max_pages=max_pages
+        )
+
+    def measurements(
+        self,
+        account_number: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        start_on: date | None = None,
+        end_on: date | None = None,
+        timezone: str = "Europe/London",
+        electricity: ElectricityFilter | None = None,
+        gas: GasFilter | None = None,
+        property_id: str | None = None,
+        page_size: int | None = None,
+        concurrency: int | None = None,
+    ) -> AsyncIterator[Measurement]:
+        """Every reading of an account's properties in a range, each exactly once, in order.
+
+        The range is [start, end) (aware datetimes) or the inclusive dates start_on..end_on;
+        buckets lie wholly inside it. Readings come property by property, in time order. Long
+        ranges are fetched as concurrent windows aligned to the frequency's buckets in
+        `timezone`, never with more requests than the pages they need.
+
+        Args:
+            account_number: e.g. "A-F523797D".
+            start: the first instant of the range (timezone-aware).
+            end: the instant after the range (timezone-aware).
+            start_on: instead of start, the first day of the range (inclusive).
+            end_on: instead of end, the last day of the range (inclusive).
+            timezone: an IANA name; bucket boundaries and returned offsets follow it.
+            electricity: which electricity readings (frequency, direction, supply point ...).
+            gas: which gas readings (frequency, supply point, device ...).
+            property_id: only this property of the account.
+            page_size: records per request (default 1000, falling back when refused).
+            concurrency: windows in flight at once (default `DEFAULT_CONCURRENCY`).
+
+        Raises:
+            InvalidArgumentError: a missing or naive end of the range, an unknown timezone, a
+                page size or concurrency below 1 (before any request).
+            NotFoundError: no such account (KT-CT-4178) or property.
+            KrakenError: whatever else Kraken answers, after the retry policy.
+
+        Example:
+            >>> async for reading in kraken.measurements(
+            ...         "A-F523797D", start=start, end=end,
+            ...         electricity=ElectricityFilter(frequency=ReadingFrequencyType.DAY_INTERVAL)):
+            ...     print(reading.start_at, reading.value)
+        """
+        request = plan(
+            start, end, start_on, end_on, timezone, electricity, gas, page_size, concurrency
+        )
+        if not isinstance(account_number, str):
+            raise InvalidArgumentError("account_number", "must be a string such as 'A-F523797D'")
+        return fetch_measurements(self, account_number, property_id, request)
 
     @classmethod
     def from_env(

@@ -1,0 +1,201 @@
+"""KrakenClient.measurements against the fake Kraken: complete, exact, ordered, economical."""
+
+import asyncio
+import dataclasses
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from kraken_gql.enums import ReadingDirectionType, ReadingFrequencyType
+
+import kraken_client as kc
+from kraken_client import ElectricityFilter, KrakenClient
+from kraken_client._measurements import _in_order
+from kraken_client.testing import (
+    DEMO_ACCOUNT,
+    DEMO_API_KEY,
+    DEMO_DEVICE,
+    DEMO_MPAN,
+    DEMO_PROPERTY,
+    FakeKraken,
+    FakeKrakenConfig,
+    default_scenario,
+)
+
+LONDON = ZoneInfo("Europe/London")
+F = ReadingFrequencyType
+MIXED = "A-M1XED001"
+
+
+def mixed_scenario():
+    """The default data plus an account holding a big, a small and an empty property."""
+    scenario = default_scenario()
+    big = scenario.accounts[0].properties[0]
+    small, empty = scenario.accounts[1].properties
+    mixed = dataclasses.replace(scenario.accounts[0], number=MIXED,
+                                properties=(dataclasses.replace(small, id="700001"),
+                                            dataclasses.replace(big, id="700002"),
+                                            dataclasses.replace(empty, id="700003")))
+    return dataclasses.replace(scenario, accounts=(*scenario.accounts, mixed))
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeKraken(config=FakeKrakenConfig(max_page_size=100), scenario=mixed_scenario()) as f:
+        yield f
+
+
+async def collect(fake: FakeKraken, account: str = DEMO_ACCOUNT, **options) -> list:
+    async with KrakenClient(fake.url, auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+        return [m async for m in kraken.measurements(account, **options)]
+
+
+async def sequential(fake: FakeKraken, property_id: str, **options) -> list:
+    """The plain way: one property, one cursor, page after page."""
+    start, end, zone = options["start"], options["end"], options.get("timezone", "Europe/London")
+    filters = [options["electricity"].to_input()] if options.get("electricity") else None
+    rows, cursor = [], None
+    async with KrakenClient(fake.url, auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+        while True:
+            result = await kraken.get_property_measurements(
+                property_id=property_id, first=100, start_at=start, end_at=end, timezone=zone,
+                utility_filters=filters, cursor=cursor)
+            page = result.property_.measurements
+            rows += [(property_id, e.node.start_at, e.node.end_at, e.node.value)
+                     for e in page.edges]
+            if not page.page_info.has_next_page:
+                return rows
+            cursor = page.page_info.end_cursor
+
+
+def key(m: kc.Measurement) -> tuple:
+    return (m.property_id, m.start_at, m.end_at, m.value)
+
+
+async def test_documented_example(fake: FakeKraken) -> None:
+    """The documented week: six daily generation values with offsets and statistics."""
+    rows = await collect(
+        fake, start=datetime(2024, 10, 1, tzinfo=LONDON), end=datetime(2024, 10, 7, tzinfo=LONDON),
+        electricity=ElectricityFilter(frequency=F.DAY_INTERVAL,
+                                      direction=ReadingDirectionType.GENERATION,
+                                      supply_point=DEMO_MPAN, device_id=DEMO_DEVICE))
+    assert [str(r.value) for r in rows] == [
+        "6.525000", "3.212000", "7.048000", "2.846000", "4.915000", "5.371000"]
+    assert [r.start_at.isoformat() for r in rows] == [
+        f"2024-10-0{d}T00:00:00+01:00" for d in range(1, 7)]
+    assert all(r.property_id == DEMO_PROPERTY and r.unit == "kwh" for r in rows)
+    assert all(r.statistics and r.statistics[0].cost_excl_tax is not None for r in rows)
+
+
+async def test_mixed_account_every_reading_once_in_order(fake: FakeKraken) -> None:
+    """Big, small and empty properties: each reading exactly once, property by property."""
+    span = {"start": datetime(2024, 9, 28, tzinfo=LONDON),
+            "end": datetime(2024, 10, 12, tzinfo=LONDON)}
+    rows = [key(m) for m in await collect(fake, MIXED, **span)]
+    expected = []
+    for property_id in ("700001", "700002", "700003"):
+        expected += await sequential(fake, property_id, **span)
+    assert rows == expected
+    assert len(rows) == 3 * 48 + 14 * 48
+    assert len(set(rows)) == len(rows)
+
+
+async def test_two_page_range_costs_about_two_requests(fake: FakeKraken) -> None:
+    """A range fitting in two accepted pages is fetched with two data requests, not a window
+    per bucket."""
+    fake.clear_requests()
+    rows = await collect(fake, start=datetime(2024, 10, 1, tzinfo=LONDON),
+                         end=datetime(2024, 10, 5, 4, tzinfo=LONDON))  # 200 half-hours
+    data = [r for r in fake.requests if r.operation_name != "obtainKrakenToken"]
+    assert len(rows) == 200
+    refused = sum(1 for r in data if "KT-CT-1203" in r.error_codes)
+    assert len(data) - refused == 2
+
+
+async def test_dates_are_inclusive(fake: FakeKraken) -> None:
+    """start_on..end_on covers whole local days, both ends included."""
+    rows = await collect(fake, start_on=date(2024, 10, 1), end_on=date(2024, 10, 2),
+                         electricity=ElectricityFilter(frequency=F.DAY_INTERVAL))
+    assert [r.start_at.date() for r in rows] == [date(2024, 10, 1), date(2024, 10, 2)]
+
+
+async def test_single_property(fake: FakeKraken) -> None:
+    """property_id limits the fetch to that property."""
+    rows = await collect(fake, MIXED, property_id="700001",
+                         start=datetime(2024, 9, 1, tzinfo=LONDON),
+                         end=datetime(2024, 11, 1, tzinfo=LONDON))
+    assert {r.property_id for r in rows} == {"700001"} and len(rows) == 3 * 48
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"start": datetime(2024, 10, 1), "end": datetime(2024, 10, 2, tzinfo=LONDON)},
+     "^start: naive datetime"),
+    ({"start": datetime(2024, 10, 1, tzinfo=LONDON)}, "^start/end: give both ends"),
+    ({"start": datetime(2024, 10, 2, tzinfo=LONDON), "end": datetime(2024, 10, 1, tzinfo=LONDON)},
+     "^end: must be after start"),
+    ({"start_on": date(2024, 10, 1), "end_on": date(2024, 10, 1), "timezone": "Mars/Olympus"},
+     "^timezone: unknown timezone 'Mars/Olympus'"),
+    ({"start_on": date(2024, 10, 1), "end_on": date(2024, 10, 1), "page_size": 0},
+     "^page_size: must be at least 1"),
+])
+async def test_bad_arguments_are_refused_before_any_request(
+        fake: FakeKraken, options: dict, message: str) -> None:
+    """Each bad argument is named, and nothing is sent."""
+    fake.clear_requests()
+    with pytest.raises(kc.InvalidArgumentError, match=message):
+        await collect(fake, **options)
+    assert fake.requests == []
+
+
+async def test_unknown_account_is_not_found(fake: FakeKraken) -> None:
+    """An unknown account raises NotFoundError KT-CT-4178."""
+    with pytest.raises(kc.NotFoundError, match="KT-CT-4178"):
+        await collect(fake, "A-00000000", start_on=date(2024, 10, 1), end_on=date(2024, 10, 1))
+
+
+async def test_windows_run_bounded_and_in_order() -> None:
+    """_in_order never has more than `concurrency` pieces of work in flight, and keeps order."""
+    in_flight, peak = 0, 0
+
+    async def work(item: int) -> int:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.001 * (item % 3))
+        in_flight -= 1
+        return item
+
+    results = [r async for r in _in_order(work, list(range(20)), 4)]
+    assert results == list(range(20)) and peak == 4
+
+
+FREQUENCIES = [F.THIRTY_MIN_INTERVAL, F.HOUR_INTERVAL, F.DAY_INTERVAL, F.WEEK_INTERVAL,
+               F.MONTH_INTERVAL, F.QUARTER_INTERVAL, F.RAW_INTERVAL]
+ZONES = ["Europe/London", "UTC", "America/New_York", "Asia/Kolkata", "Australia/Adelaide"]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    start_minutes=st.integers(min_value=0, max_value=330 * 24 * 60),
+    length_minutes=st.integers(min_value=30, max_value=40 * 24 * 60),
+    frequency=st.sampled_from(FREQUENCIES),
+    zone=st.sampled_from(ZONES),
+    concurrency=st.integers(min_value=1, max_value=6),
+)
+def test_windowed_fetch_equals_sequential_fetch(
+        fake: FakeKraken, start_minutes: int, length_minutes: int, frequency, zone: str,
+        concurrency: int) -> None:
+    """For any range, frequency, timezone and concurrency, the result equals the plain loop."""
+    start = datetime(2024, 1, 1, tzinfo=ZoneInfo(zone)) + timedelta(minutes=start_minutes)
+    options = {"start": start, "end": start + timedelta(minutes=length_minutes),
+               "timezone": zone, "electricity": ElectricityFilter(frequency=frequency)}
+
+    async def both() -> tuple[list, list]:
+        windowed = await collect(fake, concurrency=concurrency, page_size=100, **options)
+        return [key(m) for m in windowed], await sequential(fake, DEMO_PROPERTY, **options)
+
+    windowed, plain = asyncio.run(both())
+    assert windowed == plain
