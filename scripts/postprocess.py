@@ -2,9 +2,9 @@
 
 Four rewrites, each one small and deterministic:
 1. enums derive from `OpenEnum`, so a value the schema did not know is kept, not rejected;
-2. `__typename` unions get a fallback member and the `by_typename` discriminator, so a member the
-   schema did not know validates into the fallback (a union listing every member gets a fallback
-   holding the fields all members share);
+2. `__typename` unions try their known members by pydantic's own tag lookup, then a fallback
+   member that takes any other `__typename` (a union listing every member gets a fallback holding
+   the fields all members share), so a member the schema did not know validates and is kept;
 3. classes are renamed from the `[tool.kraken-codegen.class-names]` table (genqlient's explicit
    type names), and any class name over the limit is an error that names the fix;
 4. every file gets a header saying it is generated and how to regenerate it.
@@ -194,7 +194,7 @@ class _UnionRewriter(ast.NodeTransformer):
             for elt in union.slice.elts
             if isinstance(elt, ast.Constant) and isinstance(elt.value, str)
         ]
-        tagged: list[ast.expr] = []
+        known_members: list[ast.expr] = []
         known: list[str] = []
         fallback: str | None = None
         for member in members:
@@ -202,24 +202,56 @@ class _UnionRewriter(ast.NodeTransformer):
             typename = _typename_field(class_def)
             assert typename is not None, f"{member} has no typename__"
             names = _literal_values(typename.annotation)
-            concrete = len(names) == 1 and is_object_type(self.schema.get_type(names[0]))
-            if concrete:
+            if len(names) == 1 and is_object_type(self.schema.get_type(names[0])):
                 known.append(names[0])
-                tagged.append(_tagged(member, ast.Constant(names[0])))
+                known_members.append(ast.Constant(member))
             else:
                 fallback = member
-                typename.annotation = ast.Name("str")
-                self.classes[member][0].changed = True
         if fallback is None:
             fallback = self._synthesise_fallback(members)
-        tagged.append(_tagged(fallback, ast.Name("OTHER_TYPENAME")))
-        self.module.changed = True
-        return ast.Subscript(
-            value=ast.Name("Annotated"),
-            slice=ast.Tuple(
+        fallback_typename = _typename_field(self.classes[fallback][1])
+        assert fallback_typename is not None
+        # The fallback takes any name but the known ones: a known member with broken data must
+        # fail, not slip into the fallback.
+        fallback_typename.annotation = ast.Subscript(
+            ast.Name("Annotated"),
+            ast.Tuple(
                 [
-                    ast.Subscript(ast.Name("Union"), ast.Tuple(tagged)),
-                    ast.Call(ast.Name("by_typename"), [ast.Constant(n) for n in known], []),
+                    ast.Name("str"),
+                    ast.Call(ast.Name("not_typename"), [ast.Constant(n) for n in known], []),
+                ]
+            ),
+        )
+        self.classes[fallback][0].changed = True
+        self.module.changed = True
+        # Known members by pydantic's own tag lookup (fast, in Rust), then the fallback.
+        first: ast.expr = (
+            known_members[0]
+            if len(known_members) == 1
+            else ast.Subscript(
+                ast.Name("Annotated"),
+                ast.Tuple(
+                    [
+                        ast.Subscript(ast.Name("Union"), ast.Tuple(known_members)),
+                        ast.Call(
+                            ast.Name("Field"),
+                            [],
+                            [ast.keyword("discriminator", ast.Constant("typename__"))],
+                        ),
+                    ]
+                ),
+            )
+        )
+        return ast.Subscript(
+            ast.Name("Annotated"),
+            ast.Tuple(
+                [
+                    ast.Subscript(ast.Name("Union"), ast.Tuple([first, ast.Constant(fallback)])),
+                    ast.Call(
+                        ast.Name("Field"),
+                        [],
+                        [ast.keyword("union_mode", ast.Constant("left_to_right"))],
+                    ),
                 ]
             ),
         )
@@ -246,26 +278,12 @@ class _UnionRewriter(ast.NodeTransformer):
             else [ast.Name("BaseModel")]
         )
         name = f"{self.owner}{self.field_name.title().replace('_', '')}Other"
-        self.new_classes.append(
-            (
-                self.owner,
-                ast.ClassDef(
-                    name=name,
-                    bases=bases,
-                    keywords=[],
-                    body=[widened, *shared],
-                    decorator_list=[],
-                ),
-            )
+        class_def = ast.ClassDef(
+            name=name, bases=bases, keywords=[], body=[widened, *shared], decorator_list=[]
         )
+        self.new_classes.append((self.owner, class_def))
+        self.classes[name] = (self.module, class_def)
         return name
-
-
-def _tagged(member: str, tag: ast.expr) -> ast.expr:
-    return ast.Subscript(
-        ast.Name("Annotated"),
-        ast.Tuple([ast.Constant(member), ast.Call(ast.Name("Tag"), [tag], [])]),
-    )
 
 
 def _tolerant_unions(modules: dict[str, Module], schema: GraphQLSchema) -> None:
@@ -292,8 +310,7 @@ def _tolerant_unions(modules: dict[str, Module], schema: GraphQLSchema) -> None:
                 module.tree.body.insert(index, new_class)
                 classes[new_class.name] = (module, new_class)
                 exported.append((module.path.stem, new_class.name))
-            _import(module, ["Tag"], "pydantic")
-            _import(module, ["OTHER_TYPENAME", "by_typename"], SUPPORT_MODULE, level=1)
+            _import(module, ["not_typename"], SUPPORT_MODULE, level=1)
         module.changed |= was_changed
     if "__init__.py" in modules:
         _export(modules["__init__.py"], exported)

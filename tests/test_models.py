@@ -201,3 +201,11 @@ def test_generated_aware_datetime_rejects_naive_utc_lookalike() -> None:
     node = GetMeasurements.model_validate(documented_page(good)["data"])
     assert edges(node)[0].node.start_at.tzinfo is not None
     assert edges(node)[0].node.start_at == datetime(2024, 10, 1, tzinfo=UTC)
+
+
+def test_broken_known_member_is_rejected_not_absorbed() -> None:
+    """A known __typename with missing fields fails validation instead of becoming the fallback."""
+    node = day_node(1, "1.000000")
+    del node["startAt"]
+    with pytest.raises(ValidationError, match="startAt"):
+        GetMeasurements.model_validate(documented_page(node)["data"])

@@ -8,17 +8,14 @@ breaks on the day the server adds one, so the generated models keep them instead
 
 * every generated enum derives from `OpenEnum`: an unknown value becomes a pseudo-member that
   compares equal to its raw string and is not listed by iteration;
-* every `__typename` union is discriminated by `by_typename`: a known name picks its class, any
-  other picks the union's fallback class, whose `typename__` keeps the raw name.
+* every `__typename` union tries its known members by tag, then a fallback class whose
+  `typename__` (checked by `not_typename`) keeps any other name.
 """
 
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Discriminator
-
-OTHER_TYPENAME = "__other__"
-"""The tag of a union's fallback member: the class that takes any `__typename` not listed."""
+from pydantic import AfterValidator
 
 
 class OpenEnum(StrEnum):
@@ -41,17 +38,15 @@ class OpenEnum(StrEnum):
         return self._name_ in type(self).__members__
 
 
-def by_typename(*known: str) -> Any:
-    """A pydantic discriminator: the `__typename` when it is one of `known`, else the fallback."""
-    known_names = frozenset(known)
+def not_typename(*known: str) -> Any:
+    """Validate a fallback member's `__typename`: any name except those with their own class.
 
-    def tag(value: Any) -> str | None:
-        if isinstance(value, dict):
-            name = value.get("__typename")
-        else:
-            name = getattr(value, "typename__", None)
-        if name is None:
-            return None
-        return name if name in known_names else OTHER_TYPENAME
+    A known member whose data is broken then fails validation instead of becoming the fallback.
+    """
 
-    return Discriminator(tag)
+    def check(name: str) -> str:
+        if name in known:
+            raise ValueError(f"{name} data does not match its own class")
+        return name
+
+    return AfterValidator(check)

@@ -6,8 +6,7 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import AwareDatetime, Field
 from .base_model import BaseModel
 from .enums import AccountStatus, DeviceStatus, DeviceType, ReadingStatisticTypeEnum
-from pydantic import Tag
-from .forward_compat import OTHER_TYPENAME, by_typename
+from .forward_compat import not_typename
 
 
 class SmartDevice(BaseModel):
@@ -43,26 +42,34 @@ class ElectricityPointAgreements(BaseModel):
     tariff: Optional[
         Annotated[
             Union[
-                Annotated["DayNightTariff", Tag("DayNightTariff")],
-                Annotated["HalfHourlyTariff", Tag("HalfHourlyTariff")],
-                Annotated["PrepayTariff", Tag("PrepayTariff")],
-                Annotated["StandardTariff", Tag("StandardTariff")],
-                Annotated["ThreeRateTariff", Tag("ThreeRateTariff")],
-                Annotated["OtherElectricityTariff", Tag(OTHER_TYPENAME)],
+                Annotated[
+                    Union[
+                        "DayNightTariff",
+                        "HalfHourlyTariff",
+                        "PrepayTariff",
+                        "StandardTariff",
+                        "ThreeRateTariff",
+                    ],
+                    Field(discriminator="typename__"),
+                ],
+                "OtherElectricityTariff",
             ],
-            by_typename(
-                "DayNightTariff",
-                "HalfHourlyTariff",
-                "PrepayTariff",
-                "StandardTariff",
-                "ThreeRateTariff",
-            ),
+            Field(union_mode="left_to_right"),
         ]
     ]
 
 
 class OtherElectricityTariff(BaseModel):
-    typename__: str = Field(alias="__typename")
+    typename__: Annotated[
+        str,
+        not_typename(
+            "DayNightTariff",
+            "HalfHourlyTariff",
+            "PrepayTariff",
+            "StandardTariff",
+            "ThreeRateTariff",
+        ),
+    ] = Field(alias="__typename")
     tariff_code: Optional[str] = Field(alias="tariffCode")
     product_code: Optional[str] = Field(alias="productCode")
     display_name: Optional[str] = Field(alias="displayName")
@@ -237,17 +244,13 @@ class MeasurementPageEdges(BaseModel):
     cursor: str
     node: Optional[
         Annotated[
-            Union[
-                Annotated["IntervalMeasurement", Tag("IntervalMeasurementType")],
-                Annotated["OtherMeasurement", Tag(OTHER_TYPENAME)],
-            ],
-            by_typename("IntervalMeasurementType"),
+            Union["IntervalMeasurement", "OtherMeasurement"], Field(union_mode="left_to_right")
         ]
     ]
 
 
 class OtherMeasurement(Reading):
-    typename__: str = Field(alias="__typename")
+    typename__: Annotated[str, not_typename("IntervalMeasurementType")] = Field(alias="__typename")
 
 
 class IntervalMeasurement(IntervalReading):

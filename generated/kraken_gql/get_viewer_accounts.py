@@ -5,8 +5,7 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import Field
 from .base_model import BaseModel
 from .fragments import AccountDetails, AccountDetailsProperties
-from pydantic import Tag
-from .forward_compat import OTHER_TYPENAME, by_typename
+from .forward_compat import not_typename
 
 
 class GetViewerAccounts(BaseModel):
@@ -18,11 +17,7 @@ class GetViewerAccountsViewer(BaseModel):
         list[
             Optional[
                 Annotated[
-                    Union[
-                        Annotated["ViewerAccount", Tag("AccountType")],
-                        Annotated["OtherViewerAccount", Tag(OTHER_TYPENAME)],
-                    ],
-                    by_typename("AccountType"),
+                    Union["ViewerAccount", "OtherViewerAccount"], Field(union_mode="left_to_right")
                 ]
             ]
         ]
@@ -30,7 +25,7 @@ class GetViewerAccountsViewer(BaseModel):
 
 
 class OtherViewerAccount(BaseModel):
-    typename__: str = Field(alias="__typename")
+    typename__: Annotated[str, not_typename("AccountType")] = Field(alias="__typename")
     number: Optional[str]
 
 
