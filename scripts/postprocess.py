@@ -53,6 +53,7 @@ def postprocess(
         if path.name not in VERBATIM
     }
     _open_enums(modules)
+    _hoist_operations(modules)
     _tolerant_unions(modules, schema)
     _rename(modules, renames)
     _check_names(modules, max_name)
@@ -98,6 +99,44 @@ def _open_enums(modules: dict[str, Module]) -> None:
             stmt.bases = [ast.Name("OpenEnum")]
             module.changed = True
     _import(module, ["OpenEnum"], SUPPORT_MODULE, level=1)
+
+
+# --- operation texts as constants --------------------------------------------------------------
+
+
+def _hoist_operations(modules: dict[str, Module]) -> None:
+    """Move each method's `query = gql(...)` to a module constant named after the method.
+
+    Code that sends an operation itself (to parse the raw answer its own way) can then import
+    the exact text the method sends: `from kraken_gql.client import GET_MEASUREMENTS_OPERATION`.
+    """
+    module = modules.get("client.py")
+    if module is None:
+        return
+    constants: list[ast.stmt] = []
+    for stmt in module.tree.body:
+        if not isinstance(stmt, ast.ClassDef):
+            continue
+        for method in stmt.body:
+            if not isinstance(method, ast.AsyncFunctionDef):
+                continue
+            for index, line in enumerate(method.body):
+                if (
+                    isinstance(line, ast.Assign)
+                    and isinstance(line.targets[0], ast.Name)
+                    and line.targets[0].id == "query"
+                ):
+                    name = f"{method.name.upper()}_OPERATION"
+                    constants.append(ast.Assign([ast.Name(name)], line.value, lineno=0))
+                    method.body[index] = ast.Assign([ast.Name("query")], ast.Name(name), lineno=0)
+    if constants:
+        gql = next(
+            i
+            for i, s in enumerate(module.tree.body)
+            if isinstance(s, ast.FunctionDef) and s.name == "gql"
+        )
+        module.tree.body[gql + 1 : gql + 1] = constants
+        module.changed = True
 
 
 # --- 2. tolerant __typename unions ---------------------------------------------------------------

@@ -25,7 +25,8 @@ def test_public_api_is_exactly_what_is_exported() -> None:
         "BRANDS", "Brand", "KrakenAuth", "Credential", "APIKey", "EmailPassword",
         "OrganizationSecretKey", "PreSignedKey", "RefreshToken", "Token", "OAuthClientCredentials",
         "DEFAULT_CONCURRENCY", "DEFAULT_MEASUREMENTS_PAGE_SIZE", "PROPERTY_MEASUREMENTS",
-        "Connection", "ElectricityFilter", "GasFilter", "Measurement", "Paginator",
+        "Connection", "Cost", "MeasurementStatistic", "ElectricityFilter", "GasFilter",
+        "Measurement", "Paginator",
     }
     for name in kraken_client.__all__:
         assert getattr(kraken_client, name) is not None

@@ -3,9 +3,7 @@
 
 from datetime import date
 from typing import Any, Optional, Union
-
 from pydantic import AwareDatetime
-
 from .base_client import KrakenBaseClient
 from .base_model import UNSET, UnsetType
 from .get_account import GetAccount
@@ -20,91 +18,26 @@ def gql(q: str) -> str:
     return q
 
 
+GET_ACCOUNT_OPERATION = gql(
+    "\n            query getAccount($accountNumber: String!) {\n              account(accountNumber: $accountNumber) {\n                ...AccountDetails\n              }\n            }\n\n            fragment AccountDetails on AccountType {\n              number\n              status\n              brand\n              properties {\n                ...PropertyDetails\n              }\n            }\n\n            fragment ElectricityPoint on ElectricityMeterPointType {\n              id\n              mpan\n              meters {\n                id\n                serialNumber\n                smartDevices {\n                  ...SmartDevice\n                }\n              }\n              agreements {\n                id\n                validFrom\n                validTo\n                tariff {\n                  __typename\n                  ...Tariff\n                }\n              }\n            }\n\n            fragment GasPoint on GasMeterPointType {\n              id\n              mprn\n              meters {\n                id\n                serialNumber\n                smartDevices {\n                  ...SmartDevice\n                }\n              }\n              agreements {\n                id\n                validFrom\n                validTo\n                tariff {\n                  __typename\n                  ...Tariff\n                }\n              }\n            }\n\n            fragment PropertyDetails on PropertyType {\n              id\n              address\n              postcode\n              electricityMeterPoints {\n                ...ElectricityPoint\n              }\n              gasMeterPoints {\n                ...GasPoint\n              }\n            }\n\n            fragment SmartDevice on SmartMeterDeviceType {\n              deviceId\n              serialNumber\n              type\n              status\n            }\n\n            fragment Tariff on TariffType {\n              tariffCode\n              productCode\n              displayName\n            }\n            "
+)
+GET_MEASUREMENTS_OPERATION = gql(
+    "\n            query getMeasurements($accountNumber: String!, $first: Int!, $utilityFilters: [UtilityFiltersInput!], $startOn: Date, $endOn: Date, $startAt: DateTime, $endAt: DateTime, $timezone: String, $cursor: String) {\n              account(accountNumber: $accountNumber) {\n                properties {\n                  ...PropertyMeasurements\n                }\n              }\n            }\n\n            fragment IntervalReading on IntervalMeasurementType {\n              startAt\n              endAt\n              durationInSeconds\n            }\n\n            fragment MeasurementMeta on MeasurementsMetadataOutput {\n              statistics {\n                ...Statistic\n              }\n            }\n\n            fragment MeasurementPage on MeasurementConnection {\n              totalCount\n              edgeCount\n              pageInfo {\n                ...PageCursor\n              }\n              edges {\n                cursor\n                node {\n                  __typename\n                  ...Reading\n                  ...IntervalReading\n                }\n              }\n            }\n\n            fragment Money on EstimatedMoneyType {\n              estimatedAmount\n              costCurrency\n            }\n\n            fragment PageCursor on PageInfo {\n              hasNextPage\n              hasPreviousPage\n              startCursor\n              endCursor\n            }\n\n            fragment PropertyMeasurements on PropertyType {\n              id\n              measurements(\n                first: $first\n                after: $cursor\n                utilityFilters: $utilityFilters\n                startOn: $startOn\n                endOn: $endOn\n                startAt: $startAt\n                endAt: $endAt\n                timezone: $timezone\n              ) {\n                ...MeasurementPage\n              }\n            }\n\n            fragment Reading on MeasurementInterface {\n              value\n              unit\n              readAt\n              source\n              metaData {\n                ...MeasurementMeta\n              }\n            }\n\n            fragment Statistic on StatisticOutput {\n              type\n              label\n              description\n              value\n              costExclTax {\n                ...Money\n              }\n              costInclTax {\n                ...Money\n              }\n            }\n            "
+)
+GET_PROPERTY_MEASUREMENTS_OPERATION = gql(
+    "\n            query getPropertyMeasurements($propertyId: ID!, $first: Int!, $utilityFilters: [UtilityFiltersInput!], $startOn: Date, $endOn: Date, $startAt: DateTime, $endAt: DateTime, $timezone: String, $cursor: String) {\n              property(id: $propertyId) {\n                ...PropertyMeasurements\n              }\n            }\n\n            fragment IntervalReading on IntervalMeasurementType {\n              startAt\n              endAt\n              durationInSeconds\n            }\n\n            fragment MeasurementMeta on MeasurementsMetadataOutput {\n              statistics {\n                ...Statistic\n              }\n            }\n\n            fragment MeasurementPage on MeasurementConnection {\n              totalCount\n              edgeCount\n              pageInfo {\n                ...PageCursor\n              }\n              edges {\n                cursor\n                node {\n                  __typename\n                  ...Reading\n                  ...IntervalReading\n                }\n              }\n            }\n\n            fragment Money on EstimatedMoneyType {\n              estimatedAmount\n              costCurrency\n            }\n\n            fragment PageCursor on PageInfo {\n              hasNextPage\n              hasPreviousPage\n              startCursor\n              endCursor\n            }\n\n            fragment PropertyMeasurements on PropertyType {\n              id\n              measurements(\n                first: $first\n                after: $cursor\n                utilityFilters: $utilityFilters\n                startOn: $startOn\n                endOn: $endOn\n                startAt: $startAt\n                endAt: $endAt\n                timezone: $timezone\n              ) {\n                ...MeasurementPage\n              }\n            }\n\n            fragment Reading on MeasurementInterface {\n              value\n              unit\n              readAt\n              source\n              metaData {\n                ...MeasurementMeta\n              }\n            }\n\n            fragment Statistic on StatisticOutput {\n              type\n              label\n              description\n              value\n              costExclTax {\n                ...Money\n              }\n              costInclTax {\n                ...Money\n              }\n            }\n            "
+)
+GET_VIEWER_ACCOUNTS_OPERATION = gql(
+    "\n            query getViewerAccounts {\n              viewer {\n                accounts {\n                  __typename\n                  number\n                  ...AccountDetails\n                }\n              }\n            }\n\n            fragment AccountDetails on AccountType {\n              number\n              status\n              brand\n              properties {\n                ...PropertyDetails\n              }\n            }\n\n            fragment ElectricityPoint on ElectricityMeterPointType {\n              id\n              mpan\n              meters {\n                id\n                serialNumber\n                smartDevices {\n                  ...SmartDevice\n                }\n              }\n              agreements {\n                id\n                validFrom\n                validTo\n                tariff {\n                  __typename\n                  ...Tariff\n                }\n              }\n            }\n\n            fragment GasPoint on GasMeterPointType {\n              id\n              mprn\n              meters {\n                id\n                serialNumber\n                smartDevices {\n                  ...SmartDevice\n                }\n              }\n              agreements {\n                id\n                validFrom\n                validTo\n                tariff {\n                  __typename\n                  ...Tariff\n                }\n              }\n            }\n\n            fragment PropertyDetails on PropertyType {\n              id\n              address\n              postcode\n              electricityMeterPoints {\n                ...ElectricityPoint\n              }\n              gasMeterPoints {\n                ...GasPoint\n              }\n            }\n\n            fragment SmartDevice on SmartMeterDeviceType {\n              deviceId\n              serialNumber\n              type\n              status\n            }\n\n            fragment Tariff on TariffType {\n              tariffCode\n              productCode\n              displayName\n            }\n            "
+)
+OBTAIN_KRAKEN_TOKEN_OPERATION = gql(
+    "\n            mutation obtainKrakenToken($input: ObtainJSONWebTokenInput!) {\n              obtainKrakenToken(input: $input) {\n                token\n                refreshToken\n                refreshExpiresIn\n                payload\n              }\n            }\n            "
+)
+
+
 class Client(KrakenBaseClient):
     async def get_account(self, account_number: str, **kwargs: Any) -> GetAccount:
-        query = gql("""
-            query getAccount($accountNumber: String!) {
-              account(accountNumber: $accountNumber) {
-                ...AccountDetails
-              }
-            }
-
-            fragment AccountDetails on AccountType {
-              number
-              status
-              brand
-              properties {
-                ...PropertyDetails
-              }
-            }
-
-            fragment ElectricityPoint on ElectricityMeterPointType {
-              id
-              mpan
-              meters {
-                id
-                serialNumber
-                smartDevices {
-                  ...SmartDevice
-                }
-              }
-              agreements {
-                id
-                validFrom
-                validTo
-                tariff {
-                  __typename
-                  ...Tariff
-                }
-              }
-            }
-
-            fragment GasPoint on GasMeterPointType {
-              id
-              mprn
-              meters {
-                id
-                serialNumber
-                smartDevices {
-                  ...SmartDevice
-                }
-              }
-              agreements {
-                id
-                validFrom
-                validTo
-                tariff {
-                  __typename
-                  ...Tariff
-                }
-              }
-            }
-
-            fragment PropertyDetails on PropertyType {
-              id
-              address
-              postcode
-              electricityMeterPoints {
-                ...ElectricityPoint
-              }
-              gasMeterPoints {
-                ...GasPoint
-              }
-            }
-
-            fragment SmartDevice on SmartMeterDeviceType {
-              deviceId
-              serialNumber
-              type
-              status
-            }
-
-            fragment Tariff on TariffType {
-              tariffCode
-              productCode
-              displayName
-            }
-            """)
+        query = GET_ACCOUNT_OPERATION
         variables: dict[str, object] = {"accountNumber": account_number}
         response = await self.execute(
             query=query, operation_name="getAccount", variables=variables, **kwargs
@@ -125,94 +58,7 @@ class Client(KrakenBaseClient):
         cursor: Union[Optional[str], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> GetMeasurements:
-        query = gql("""
-            query getMeasurements($accountNumber: String!, $first: Int!, $utilityFilters: [UtilityFiltersInput!], $startOn: Date, $endOn: Date, $startAt: DateTime, $endAt: DateTime, $timezone: String, $cursor: String) {
-              account(accountNumber: $accountNumber) {
-                properties {
-                  ...PropertyMeasurements
-                }
-              }
-            }
-
-            fragment IntervalReading on IntervalMeasurementType {
-              startAt
-              endAt
-              durationInSeconds
-            }
-
-            fragment MeasurementMeta on MeasurementsMetadataOutput {
-              statistics {
-                ...Statistic
-              }
-            }
-
-            fragment MeasurementPage on MeasurementConnection {
-              totalCount
-              edgeCount
-              pageInfo {
-                ...PageCursor
-              }
-              edges {
-                cursor
-                node {
-                  __typename
-                  ...Reading
-                  ...IntervalReading
-                }
-              }
-            }
-
-            fragment Money on EstimatedMoneyType {
-              estimatedAmount
-              costCurrency
-            }
-
-            fragment PageCursor on PageInfo {
-              hasNextPage
-              hasPreviousPage
-              startCursor
-              endCursor
-            }
-
-            fragment PropertyMeasurements on PropertyType {
-              id
-              measurements(
-                first: $first
-                after: $cursor
-                utilityFilters: $utilityFilters
-                startOn: $startOn
-                endOn: $endOn
-                startAt: $startAt
-                endAt: $endAt
-                timezone: $timezone
-              ) {
-                ...MeasurementPage
-              }
-            }
-
-            fragment Reading on MeasurementInterface {
-              value
-              unit
-              readAt
-              source
-              metaData {
-                ...MeasurementMeta
-              }
-            }
-
-            fragment Statistic on StatisticOutput {
-              type
-              label
-              description
-              value
-              costExclTax {
-                ...Money
-              }
-              costInclTax {
-                ...Money
-              }
-            }
-            """)
+        query = GET_MEASUREMENTS_OPERATION
         variables: dict[str, object] = {
             "accountNumber": account_number,
             "first": first,
@@ -243,92 +89,7 @@ class Client(KrakenBaseClient):
         cursor: Union[Optional[str], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> GetPropertyMeasurements:
-        query = gql("""
-            query getPropertyMeasurements($propertyId: ID!, $first: Int!, $utilityFilters: [UtilityFiltersInput!], $startOn: Date, $endOn: Date, $startAt: DateTime, $endAt: DateTime, $timezone: String, $cursor: String) {
-              property(id: $propertyId) {
-                ...PropertyMeasurements
-              }
-            }
-
-            fragment IntervalReading on IntervalMeasurementType {
-              startAt
-              endAt
-              durationInSeconds
-            }
-
-            fragment MeasurementMeta on MeasurementsMetadataOutput {
-              statistics {
-                ...Statistic
-              }
-            }
-
-            fragment MeasurementPage on MeasurementConnection {
-              totalCount
-              edgeCount
-              pageInfo {
-                ...PageCursor
-              }
-              edges {
-                cursor
-                node {
-                  __typename
-                  ...Reading
-                  ...IntervalReading
-                }
-              }
-            }
-
-            fragment Money on EstimatedMoneyType {
-              estimatedAmount
-              costCurrency
-            }
-
-            fragment PageCursor on PageInfo {
-              hasNextPage
-              hasPreviousPage
-              startCursor
-              endCursor
-            }
-
-            fragment PropertyMeasurements on PropertyType {
-              id
-              measurements(
-                first: $first
-                after: $cursor
-                utilityFilters: $utilityFilters
-                startOn: $startOn
-                endOn: $endOn
-                startAt: $startAt
-                endAt: $endAt
-                timezone: $timezone
-              ) {
-                ...MeasurementPage
-              }
-            }
-
-            fragment Reading on MeasurementInterface {
-              value
-              unit
-              readAt
-              source
-              metaData {
-                ...MeasurementMeta
-              }
-            }
-
-            fragment Statistic on StatisticOutput {
-              type
-              label
-              description
-              value
-              costExclTax {
-                ...Money
-              }
-              costInclTax {
-                ...Money
-              }
-            }
-            """)
+        query = GET_PROPERTY_MEASUREMENTS_OPERATION
         variables: dict[str, object] = {
             "propertyId": property_id,
             "first": first,
@@ -341,108 +102,16 @@ class Client(KrakenBaseClient):
             "cursor": cursor,
         }
         response = await self.execute(
-            query=query,
-            operation_name="getPropertyMeasurements",
-            variables=variables,
-            **kwargs,
+            query=query, operation_name="getPropertyMeasurements", variables=variables, **kwargs
         )
         data = self.get_data(response)
         return GetPropertyMeasurements.model_validate(data)
 
     async def get_viewer_accounts(self, **kwargs: Any) -> GetViewerAccounts:
-        query = gql("""
-            query getViewerAccounts {
-              viewer {
-                accounts {
-                  __typename
-                  number
-                  ...AccountDetails
-                }
-              }
-            }
-
-            fragment AccountDetails on AccountType {
-              number
-              status
-              brand
-              properties {
-                ...PropertyDetails
-              }
-            }
-
-            fragment ElectricityPoint on ElectricityMeterPointType {
-              id
-              mpan
-              meters {
-                id
-                serialNumber
-                smartDevices {
-                  ...SmartDevice
-                }
-              }
-              agreements {
-                id
-                validFrom
-                validTo
-                tariff {
-                  __typename
-                  ...Tariff
-                }
-              }
-            }
-
-            fragment GasPoint on GasMeterPointType {
-              id
-              mprn
-              meters {
-                id
-                serialNumber
-                smartDevices {
-                  ...SmartDevice
-                }
-              }
-              agreements {
-                id
-                validFrom
-                validTo
-                tariff {
-                  __typename
-                  ...Tariff
-                }
-              }
-            }
-
-            fragment PropertyDetails on PropertyType {
-              id
-              address
-              postcode
-              electricityMeterPoints {
-                ...ElectricityPoint
-              }
-              gasMeterPoints {
-                ...GasPoint
-              }
-            }
-
-            fragment SmartDevice on SmartMeterDeviceType {
-              deviceId
-              serialNumber
-              type
-              status
-            }
-
-            fragment Tariff on TariffType {
-              tariffCode
-              productCode
-              displayName
-            }
-            """)
+        query = GET_VIEWER_ACCOUNTS_OPERATION
         variables: dict[str, object] = {}
         response = await self.execute(
-            query=query,
-            operation_name="getViewerAccounts",
-            variables=variables,
-            **kwargs,
+            query=query, operation_name="getViewerAccounts", variables=variables, **kwargs
         )
         data = self.get_data(response)
         return GetViewerAccounts.model_validate(data)
@@ -450,22 +119,10 @@ class Client(KrakenBaseClient):
     async def obtain_kraken_token(
         self, input: ObtainJSONWebTokenInput, **kwargs: Any
     ) -> ObtainKrakenToken:
-        query = gql("""
-            mutation obtainKrakenToken($input: ObtainJSONWebTokenInput!) {
-              obtainKrakenToken(input: $input) {
-                token
-                refreshToken
-                refreshExpiresIn
-                payload
-              }
-            }
-            """)
+        query = OBTAIN_KRAKEN_TOKEN_OPERATION
         variables: dict[str, object] = {"input": input}
         response = await self.execute(
-            query=query,
-            operation_name="obtainKrakenToken",
-            variables=variables,
-            **kwargs,
+            query=query, operation_name="obtainKrakenToken", variables=variables, **kwargs
         )
         data = self.get_data(response)
         return ObtainKrakenToken.model_validate(data)

@@ -57,8 +57,8 @@ from ._measurements import (
     PROPERTY_MEASUREMENTS,
     ElectricityFilter,
     GasFilter,
-    Measurement,
 )
+from ._pages import Cost, Measurement, MeasurementStatistic
 from ._pagination import Connection, PaginationLoopError, Paginator
 from ._retry import (
     DEFAULT_BACKOFF_INITIAL_SECONDS,
@@ -90,6 +90,7 @@ __all__ = [
     "ConnectError",
     "Connection",
     "ConnectionDroppedError",
+    "Cost",
     "Credential",
     "ElectricityFilter",
     "EmailPassword",
@@ -103,6 +104,7 @@ __all__ = [
     "KrakenClient",
     "KrakenError",
     "Measurement",
+    "MeasurementStatistic",
     "NotFoundError",
     "OAuthClientCredentials",
     "OrganizationSecretKey",

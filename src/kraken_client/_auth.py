@@ -29,6 +29,7 @@ from typing import Any, Final
 
 import httpx
 import jwt
+from kraken_gql.client import OBTAIN_KRAKEN_TOKEN_OPERATION
 from kraken_gql.obtain_kraken_token import ObtainKrakenToken
 
 from ._credentials import Credential, OAuthClientCredentials, Token
@@ -47,11 +48,6 @@ TOKEN_ERROR_CODES: Final = frozenset(
     f"KT-CT-{n}" for n in (1120, 1124, 1125, 1126, 1127, 1162, 1163)
 )
 """Answers meaning "this token is no good any more": obtain a new one and replay once."""
-
-OBTAIN_TOKEN: Final = (
-    "mutation obtainKrakenToken($input: ObtainJSONWebTokenInput!) {"
-    " obtainKrakenToken(input: $input) { token refreshToken refreshExpiresIn payload } }"
-)
 
 
 @dataclass(frozen=True)
@@ -282,7 +278,7 @@ def _obtain_request(endpoint: httpx.URL, fields: dict[str, str]) -> httpx.Reques
         "POST",
         endpoint,
         json={
-            "query": OBTAIN_TOKEN,
+            "query": OBTAIN_KRAKEN_TOKEN_OPERATION,
             "operationName": "obtainKrakenToken",
             "variables": {"input": fields},
         },

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 import httpx
 from kraken_gql import Client
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 
 from ._auth import KrakenAuth
 from ._constants import (
@@ -35,13 +37,8 @@ from ._errors import (
     check_response,
     transport_error,
 )
-from ._measurements import (
-    ElectricityFilter,
-    GasFilter,
-    Measurement,
-    fetch_measurements,
-    plan,
-)
+from ._measurements import ElectricityFilter, GasFilter, fetch_measurements, plan
+from ._pages import Measurement
 from ._pagination import DEFAULT_MAX_PAGES, Connection, PageSizes, Paginator
 from ._retry import SAFE_TO_REPEAT_MUTATIONS, RetryPolicy, call_with_retries
 from ._validation import check_variables
@@ -259,6 +256,7 @@ class KrakenClient(Client):
             KrakenError: the last attempt's error, once retries are exhausted or not allowed.
         """
         policy: RetryPolicy = kwargs.pop("retry", None) or self._retry
+        envelope: TypeAdapter[Any] | None = kwargs.pop("_envelope", None)
         check_variables(operation_name, variables)
         if self._auth is not None:
             kwargs.setdefault("auth", self._auth)
@@ -275,7 +273,7 @@ class KrakenClient(Client):
                 response = await super(KrakenClient, self).execute(
                     query, operation_name, variables, **kwargs
                 )
-                response.extensions[_DATA] = check_response(response, operation_name)
+                response.extensions[_DATA] = _typed_data(response, envelope, operation_name)
             except httpx.TransportError as exc:
                 error: KrakenError = transport_error(exc, operation_name)
                 _log(operation_name, attempt_number, started, error)
@@ -292,6 +290,20 @@ class KrakenClient(Client):
 
         return await call_with_retries(attempt, policy, mutation=mutation)
 
+    async def _execute_typed(
+        self,
+        query: str,
+        operation_name: str,
+        variables: dict[str, Any],
+        envelope: TypeAdapter[Any],
+        **kwargs: Any,
+    ) -> Any:
+        """Send an operation and return its `data` validated by `envelope` straight from JSON."""
+        response = await self.execute(
+            query, operation_name, variables, _envelope=envelope, **kwargs
+        )
+        return response.extensions[_DATA]
+
     def get_data(self, response: httpx.Response) -> dict[str, Any]:
         """Return the `data` that `execute` already checked (the body is parsed once)."""
         data: dict[str, Any] = response.extensions[_DATA]
@@ -304,6 +316,29 @@ class KrakenClient(Client):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+def _typed_data(
+    response: httpx.Response, envelope: TypeAdapter[Any] | None, operation: str | None
+) -> Any:
+    """Return the `data`, parsed and typed in one pass when an envelope type is given.
+
+    Anything unusual (errors, a non-200 status, a body that does not fit the types) goes through
+    `check_response`, the one classifier of answers, so the fast path never changes an outcome.
+    """
+    if envelope is not None and response.status_code == 200:
+        try:
+            parsed = envelope.validate_json(response.content)
+        except PydanticValidationError as exc:
+            check_response(response, operation)  # raises what is wrong if it is a known fault
+            raise InvalidResponseError(
+                f"the answer does not fit the operation's types: {exc.errors()[0]['msg']}",
+                "",
+                operation,
+            ) from None
+        if not parsed.get("errors") and parsed.get("data") is not None:
+            return parsed["data"]
+    return check_response(response, operation)
 
 
 def _log(operation: str | None, attempt: int, started: float, error: KrakenError | None) -> None:

@@ -16,27 +16,24 @@ How a fetch runs:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kraken_gql import (
-    GetMeasurements,
-    GetPropertyMeasurements,
-    IntervalMeasurement,
-    MeasurementPage,
-    Statistic,
-)
+from kraken_gql import GetPropertyMeasurements
+from kraken_gql.client import GET_MEASUREMENTS_OPERATION, GET_PROPERTY_MEASUREMENTS_OPERATION
 from kraken_gql.enums import ReadingDirectionType, ReadingFrequencyType, ReadingQualityType
 from kraken_gql.input_types import ElectricityFiltersInput, GasFiltersInput, UtilityFiltersInput
+from pydantic import TypeAdapter
 
 from ._errors import InvalidArgumentError, NotFoundError
-from ._pagination import Connection, Paginator, fetch_page
+from ._pages import ACCOUNT_PAGE, PROPERTY_PAGE, ConnectionData, Measurement, records
+from ._pagination import DEFAULT_MAX_PAGES, Connection, advance, fetch_page, too_many_pages
 from ._windows import has_buckets, windows
 
 if TYPE_CHECKING:
@@ -49,9 +46,9 @@ DEFAULT_MEASUREMENTS_PAGE_SIZE: Final = 1000
 DEFAULT_CONCURRENCY: Final = 8
 """Windows fetched at once. Each request costs the same rate-limit points whatever its size."""
 
-ACCOUNT_MEASUREMENTS: Final = Connection[GetMeasurements](
-    field="PropertyType.measurements",
-    extract=lambda result: None,  # one connection per property: walked by fetch_measurements
+_TYPED_PAGES: Final = Connection[Any](
+    field="PropertyType.measurements",  # the same key: page-size refusals are shared
+    extract=lambda data: None,  # typed-dict pages are walked by _pages and fetch_measurements
     initial_page_size=DEFAULT_MEASUREMENTS_PAGE_SIZE,
 )
 PROPERTY_MEASUREMENTS: Final = Connection[GetPropertyMeasurements](
@@ -112,25 +109,6 @@ class GasFilter:
         return UtilityFiltersInput(gasFilters=GasFiltersInput.model_validate(chosen))
 
 
-@dataclass(frozen=True, slots=True)
-class Measurement:
-    """One reading of one property, with exact value and timezone-aware times."""
-
-    property_id: str
-    start_at: datetime | None
-    """Start of the interval, with the requested timezone's offset; None for point readings."""
-    end_at: datetime | None
-    read_at: datetime
-    value: Decimal
-    """Exact: `str(value)` is the decimal string Kraken sent, e.g. "6.525000"."""
-    unit: str
-    source: str
-    statistics: tuple[Statistic, ...]
-    """Costs and other statistics Kraken attached (`cost_excl_tax`, `cost_incl_tax`, ...)."""
-    typename: str
-    """The node's GraphQL type, e.g. "IntervalMeasurementType" (kept even when unknown)."""
-
-
 @dataclass(frozen=True)
 class _Request:
     """What every request of one fetch shares."""
@@ -146,11 +124,12 @@ class _Request:
     def variables(
         self, start: datetime | None = None, end: datetime | None = None
     ) -> dict[str, Any]:
+        """Return the GraphQL variables every page of this fetch sends (the window's, if given)."""
         return {
-            "start_at": start or self.start,
-            "end_at": end or self.end,
+            "startAt": start or self.start,
+            "endAt": end or self.end,
             "timezone": self.zone.key,
-            "utility_filters": self.filters or None,
+            "utilityFilters": self.filters or None,
         }
 
 
@@ -213,94 +192,98 @@ async def fetch_measurements(
     client: KrakenClient, account_number: str, property_id: str | None, request: _Request
 ) -> AsyncIterator[Measurement]:
     """Yield every reading the request covers, property by property, each exactly once."""
-    sizes = client.page_sizes
     if property_id is None:
-        result, size = await fetch_page(
-            client.get_measurements,
-            ACCOUNT_MEASUREMENTS,
-            sizes,
+        data, size = await fetch_page(
+            _sender(client, GET_MEASUREMENTS_OPERATION, "getMeasurements", ACCOUNT_PAGE),
+            _TYPED_PAGES,
+            client.page_sizes,
             request.page_size,
-            {"account_number": account_number, **request.variables()},
+            {"accountNumber": account_number, **request.variables()},
         )
-        if result.account is None:
+        if data["account"] is None:
             raise NotFoundError(
                 [{"message": f"No account {account_number}."}], None, "getMeasurements"
             )
-        firsts = [(p.id or "", p.measurements) for p in result.account.properties or () if p]
+        firsts = [
+            (p["id"] or "", p["measurements"])
+            for p in data["account"]["properties"] or ()
+            if p is not None
+        ]
     else:
         single, size = await fetch_page(
-            client.get_property_measurements,
-            PROPERTY_MEASUREMENTS,
-            sizes,
+            _sender(
+                client,
+                GET_PROPERTY_MEASUREMENTS_OPERATION,
+                "getPropertyMeasurements",
+                PROPERTY_PAGE,
+            ),
+            _TYPED_PAGES,
+            client.page_sizes,
             request.page_size,
-            {"property_id": property_id, **request.variables()},
+            {"propertyId": property_id, **request.variables()},
         )
-        if single.property_ is None:
+        if single["property"] is None:
             raise NotFoundError(
                 [{"message": f"No property {property_id}."}], None, "getPropertyMeasurements"
             )
-        firsts = [(single.property_.id or property_id, single.property_.measurements)]
-    request = _with_page_size(request, size)
+        firsts = [(single["property"]["id"] or property_id, single["property"]["measurements"])]
+    request = dataclasses.replace(request, page_size=size)
     for identifier, page in firsts:
         if page is None:
             continue
-        for measurement in _records(identifier, page):
+        for measurement in records(identifier, page):
             yield measurement
-        if page.page_info.has_next_page:
+        if page["pageInfo"]["hasNextPage"]:
             async for measurement in _rest_of_property(client, identifier, page, request):
                 yield measurement
 
 
-def _with_page_size(request: _Request, size: int) -> _Request:
-    return (
-        request
-        if size == request.page_size
-        else _Request(
-            request.start,
-            request.end,
-            request.zone,
-            request.filters,
-            request.frequency,
-            size,
-            request.concurrency,
-        )
-    )
+def _sender(
+    client: KrakenClient, operation: str, name: str, envelope: TypeAdapter[Any]
+) -> Callable[..., Awaitable[Any]]:
+    """Make a callable that sends one operation with keyword variables and returns typed `data`."""
+
+    async def send(**variables: Any) -> Any:
+        return await client._execute_typed(operation, name, variables, envelope)
+
+    return send
 
 
 async def _rest_of_property(
-    client: KrakenClient, property_id: str, first: MeasurementPage, request: _Request
+    client: KrakenClient, property_id: str, first: ConnectionData, request: _Request
 ) -> AsyncIterator[Measurement]:
     """Fetch the pages after a property's first: in windows when that costs no extra requests."""
-    last = first.edges[-1].node if first.edges and first.edges[-1] else None
-    remaining = first.total_count - len(first.edges)
+    last_edge = first["edges"][-1] if first["edges"] else None
+    last = last_edge["node"] if last_edge is not None else None
+    remaining = first["totalCount"] - len(first["edges"])
     pages_needed = math.ceil(remaining / request.page_size)
     spans: list[tuple[datetime, datetime]] = []
     if (
         request.frequency is not None
         and has_buckets(request.frequency)
-        and isinstance(last, IntervalMeasurement)
+        and last is not None
+        and "endAt" in last
         and request.concurrency > 1
     ):
-        resume = last.end_at.astimezone(request.zone)
+        resume = last["endAt"].astimezone(request.zone)
         spans = windows(resume, request.end, request.frequency, request.zone, request.page_size)
     if not spans or len(spans) > pages_needed + 1:
         # Sparse data or unknown bucket widths: windows would cost more requests than pages.
-        pages = _property_pages(client, property_id, request, cursor=first.page_info.end_cursor)
-        async for result in pages.pages():
-            for measurement in _result_records(property_id, result):
-                yield measurement
+        async for measurement in _pages(
+            client, property_id, request, cursor=first["pageInfo"]["endCursor"]
+        ):
+            yield measurement
         return
 
     async def window(span: tuple[datetime, datetime]) -> list[Measurement]:
-        pages = _property_pages(client, property_id, request, *span)
-        return [m async for result in pages.pages() for m in _result_records(property_id, result)]
+        return [m async for m in _pages(client, property_id, request, *span)]
 
     async for batch in _in_order(window, spans, request.concurrency):
         for measurement in batch:
             yield measurement
 
 
-def _property_pages(
+async def _pages(
     client: KrakenClient,
     property_id: str,
     request: _Request,
@@ -308,15 +291,29 @@ def _property_pages(
     end: datetime | None = None,
     *,
     cursor: str | None = None,
-) -> Paginator[GetPropertyMeasurements]:
-    return Paginator(
-        client.get_property_measurements,
-        PROPERTY_MEASUREMENTS,
-        client.page_sizes,
-        {"property_id": property_id, **request.variables(start, end)},
-        page_size=request.page_size,
-        cursor=cursor,
+) -> AsyncIterator[Measurement]:
+    """Follow one property's cursor through [start, end), yielding its readings."""
+    send = _sender(
+        client, GET_PROPERTY_MEASUREMENTS_OPERATION, "getPropertyMeasurements", PROPERTY_PAGE
     )
+    variables = {"propertyId": property_id, **request.variables(start, end)}
+    seen: set[str] = set()
+    size = request.page_size
+    for number in range(1, DEFAULT_MAX_PAGES + 1):
+        data, size = await fetch_page(
+            send, _TYPED_PAGES, client.page_sizes, size, {**variables, "cursor": cursor}
+        )
+        page = data["property"]["measurements"] if data["property"] else None
+        if page is None:
+            return
+        for measurement in records(property_id, page):
+            yield measurement
+        if not page["pageInfo"]["hasNextPage"]:
+            return
+        cursor = advance(
+            PROPERTY_MEASUREMENTS.field, number, cursor, page["pageInfo"]["endCursor"], seen
+        )
+    raise too_many_pages(PROPERTY_MEASUREMENTS.field, DEFAULT_MAX_PAGES)
 
 
 T = TypeVar("T")
@@ -350,30 +347,3 @@ def _take(items: Iterable[W], count: int) -> list[W]:
         if len(taken) == count:
             break
     return taken
-
-
-def _result_records(property_id: str, result: GetPropertyMeasurements) -> Iterable[Measurement]:
-    page = result.property_.measurements if result.property_ else None
-    return _records(property_id, page) if page is not None else ()
-
-
-def _records(property_id: str, page: MeasurementPage) -> Iterable[Measurement]:
-    for edge in page.edges:
-        node = edge.node if edge is not None else None
-        if node is None:
-            continue
-        start, end = (
-            (node.start_at, node.end_at) if isinstance(node, IntervalMeasurement) else (None, None)
-        )
-        statistics = node.meta_data.statistics if node.meta_data else None
-        yield Measurement(
-            property_id=property_id,
-            start_at=start,
-            end_at=end,
-            read_at=node.read_at,
-            value=node.value,
-            unit=node.unit,
-            source=node.source,
-            statistics=tuple(s for s in statistics or () if s is not None),
-            typename=node.typename__,
-        )

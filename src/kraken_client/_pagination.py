@@ -124,6 +124,30 @@ async def fetch_page(
             size = sizes.refused(connection.field, size)
 
 
+def advance(
+    field: str, number: int, cursor: str | None, following: str | None, seen: set[str]
+) -> str:
+    """Return the cursor of the page after page `number`, refusing one that does not advance.
+
+    Raises:
+        PaginationLoopError: `following` is missing, equals `cursor`, or was seen before.
+    """
+    if following is None or following == cursor or following in seen:
+        raise PaginationLoopError(
+            f"{field}: page {number} did not advance the cursor ({following!r}); stopping "
+            "instead of fetching it again"
+        )
+    seen.add(following)
+    return following
+
+
+def too_many_pages(field: str, max_pages: int) -> PaginationLoopError:
+    """Build the error for a fetch that would go past `max_pages`."""
+    return PaginationLoopError(
+        f"{field}: more than {max_pages} pages; raise max_pages if the range really is that large"
+    )
+
+
 class Paginator(Generic[R]):
     """Every page of one connection: `await` it for the first, `async for` for every node.
 
@@ -178,18 +202,10 @@ class Paginator(Generic[R]):
             page = self._connection.extract(result)
             if page is None or not page.page_info.has_next_page:
                 return
-            following = page.page_info.end_cursor
-            if following is None or following == cursor or following in seen:
-                raise PaginationLoopError(
-                    f"{self._connection.field}: page {number} did not advance the cursor "
-                    f"({following!r}); stopping instead of fetching it again"
-                )
-            seen.add(following)
-            cursor = following
-        raise PaginationLoopError(
-            f"{self._connection.field}: more than {self._max_pages} pages; raise max_pages if "
-            "the range really is that large"
-        )
+            cursor = advance(
+                self._connection.field, number, cursor, page.page_info.end_cursor, seen
+            )
+        raise too_many_pages(self._connection.field, self._max_pages)
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         async for result in self.pages():

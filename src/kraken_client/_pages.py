@@ -1,0 +1,211 @@
+"""The measurements hot path: pages validated straight from JSON into typed dicts, then records.
+
+Pydantic builds a model instance for every object of a page (six per reading); a `TypedDict`
+gets the same validation in Rust, exact `Decimal`s and aware datetimes included, without them.
+`KrakenClient.measurements` reads its pages this way and turns each reading into one slotted
+`Measurement`. The shapes mirror the fragments in queries/fragments_measurements.graphql; a
+test compares them with the generated models, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final, NotRequired
+
+from kraken_gql.enums import ReadingStatisticTypeEnum
+from pydantic import AwareDatetime, TypeAdapter
+from typing_extensions import TypedDict
+
+from ._errors import InvalidResponseError
+
+INTERVAL_TYPENAME: Final = "IntervalMeasurementType"
+
+
+class MoneyData(TypedDict):
+    """`EstimatedMoneyType` as `fragment Money` selects it."""
+
+    estimatedAmount: Decimal
+    costCurrency: str
+
+
+class StatisticData(TypedDict):
+    type: ReadingStatisticTypeEnum | None
+    label: str | None
+    description: str | None
+    value: Decimal | None
+    costExclTax: MoneyData | None
+    costInclTax: MoneyData | None
+
+
+class MetaData(TypedDict):
+    statistics: list[StatisticData | None] | None
+
+
+NodeData = TypedDict(
+    "NodeData",
+    {
+        "__typename": str,
+        "value": Decimal,
+        "unit": str,
+        "readAt": AwareDatetime,
+        "source": str,
+        "metaData": MetaData | None,
+        "startAt": NotRequired[AwareDatetime],
+        "endAt": NotRequired[AwareDatetime],
+        "durationInSeconds": NotRequired[int],
+    },
+)
+
+
+class EdgeData(TypedDict):
+    cursor: str
+    node: NodeData | None
+
+
+class PageInfoData(TypedDict):
+    hasNextPage: bool
+    hasPreviousPage: bool
+    startCursor: str | None
+    endCursor: str | None
+
+
+class ConnectionData(TypedDict):
+    totalCount: int
+    edgeCount: int
+    pageInfo: PageInfoData
+    edges: list[EdgeData | None]
+
+
+class PropertyData(TypedDict):
+    id: str | None
+    measurements: ConnectionData | None
+
+
+class AccountData(TypedDict):
+    properties: list[PropertyData | None] | None
+
+
+class AccountPageData(TypedDict):
+    account: AccountData | None
+
+
+class AccountPage(TypedDict):
+    data: AccountPageData | None
+    errors: NotRequired[list[dict[str, Any]] | None]
+
+
+class PropertyPageData(TypedDict):
+    property: PropertyData | None
+
+
+class PropertyPage(TypedDict):
+    data: PropertyPageData | None
+    errors: NotRequired[list[dict[str, Any]] | None]
+
+
+ACCOUNT_PAGE: Final = TypeAdapter(AccountPage)
+"""Validates a `getMeasurements` answer."""
+PROPERTY_PAGE: Final = TypeAdapter(PropertyPage)
+"""Validates a `getPropertyMeasurements` answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """An estimated amount of money, in minor units (pence), possibly fractional."""
+
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementStatistic:
+    """One statistic Kraken attached to a reading (a cost, a value, a carbon figure ...)."""
+
+    type: ReadingStatisticTypeEnum | None
+    """Open enum: a type newer than this client keeps its raw name."""
+    label: str | None
+    description: str | None
+    value: Decimal | None
+    cost_excl_tax: Cost | None
+    cost_incl_tax: Cost | None
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One reading of one property, with exact value and timezone-aware times."""
+
+    property_id: str
+    start_at: datetime | None
+    """Start of the interval, with the requested timezone's offset; None for point readings."""
+    end_at: datetime | None
+    read_at: datetime
+    value: Decimal
+    """Exact: `str(value)` is the decimal string Kraken sent, e.g. "6.525000"."""
+    unit: str
+    source: str
+    typename: str
+    """The node's GraphQL type, e.g. "IntervalMeasurementType" (kept even when unknown)."""
+    statistic_data: Sequence[StatisticData | None] = field(default=(), repr=False)
+    """The statistics as validated from the wire (exact decimals, open enums)."""
+
+    @property
+    def statistics(self) -> tuple[MeasurementStatistic, ...]:
+        """Costs and other statistics Kraken attached, built when first asked for.
+
+        Most consumers of long series never read them, so readings do not pay for them.
+        """
+        return tuple(_statistic(data) for data in self.statistic_data if data is not None)
+
+
+def _cost(money: MoneyData | None) -> Cost | None:
+    return None if money is None else Cost(money["estimatedAmount"], money["costCurrency"])
+
+
+def _statistic(data: StatisticData) -> MeasurementStatistic:
+    return MeasurementStatistic(
+        data["type"],
+        data["label"],
+        data["description"],
+        data["value"],
+        _cost(data["costExclTax"]),
+        _cost(data["costInclTax"]),
+    )
+
+
+def records(property_id: str, connection: ConnectionData) -> list[Measurement]:
+    """Build the page's readings as Measurements, in the page's order.
+
+    Raises:
+        InvalidResponseError: an interval reading without its start or end.
+    """
+    found = []
+    for edge in connection["edges"]:
+        node = edge["node"] if edge is not None else None
+        if node is None:
+            continue
+        typename = node["__typename"]
+        start = end = None
+        if typename == INTERVAL_TYPENAME:
+            start, end = node.get("startAt"), node.get("endAt")
+            if start is None or end is None:
+                raise InvalidResponseError(
+                    "an IntervalMeasurementType reading lacks startAt or endAt", "", "measurements"
+                )
+        meta = node["metaData"]
+        found.append(
+            Measurement(
+                property_id,
+                start,
+                end,
+                node["readAt"],
+                node["value"],
+                node["unit"],
+                node["source"],
+                typename,
+                (meta["statistics"] or ()) if meta is not None else (),
+            )
+        )
+    return found
