@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import itertools
 import json
 import threading
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -17,6 +19,7 @@ from graphql import (
     DocumentNode,
     GraphQLError,
     GraphQLSchema,
+    OperationType,
     execute,
     get_operation_ast,
     parse,
@@ -93,6 +96,12 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+_DOCUMENT_CACHE_SIZE = 256
+"""Distinct query texts whose parse and validation are kept."""
+_RESULT_CACHE_SIZE = 512
+"""Fault-free query results kept (a page of 100 readings is about 60 kB)."""
+
+
 @dataclass
 class _Parsed:
     query: str
@@ -102,20 +111,40 @@ class _Parsed:
     syntax_error: GraphQLError | None
 
 
+@functools.lru_cache(maxsize=_DOCUMENT_CACHE_SIZE)
+def _parse_cached(query: str) -> DocumentNode | GraphQLError:
+    """Parse a query text once; clients send the same few texts over and over.
+
+    Documents are immutable, so sharing one between requests is safe.
+    """
+    try:
+        return parse(query)
+    except GraphQLError as error:
+        return error
+
+
 def _parse_request(payload: dict[str, Any]) -> _Parsed | None:
     query = payload.get("query")
     if not isinstance(query, str) or not query.strip():
         return None
     variables = payload.get("variables") or {}
     operation_name = payload.get("operationName") or None
-    try:
-        document: DocumentNode | None = parse(query)
-    except GraphQLError as error:
-        return _Parsed(query, variables, operation_name, None, error)
+    parsed = _parse_cached(query)
+    if isinstance(parsed, GraphQLError):
+        return _Parsed(query, variables, operation_name, None, parsed)
+    document: DocumentNode | None = parsed
     if operation_name is None and document is not None:
         operation = get_operation_ast(document)
         operation_name = operation.name.value if operation and operation.name else None
     return _Parsed(query, variables, operation_name, document, None)
+
+
+def _is_query(parsed: _Parsed) -> bool:
+    """Whether the operation sent is a query (mutations change state and are never cached)."""
+    if parsed.document is None:
+        return False
+    operation = get_operation_ast(parsed.document, parsed.operation_name)
+    return operation is not None and operation.operation is OperationType.QUERY
 
 
 class FakeKrakenApp:
@@ -142,6 +171,8 @@ class FakeKrakenApp:
         self.started_at = clock()
         self._counter = itertools.count(1)
         self._counter_lock = threading.Lock()
+        self._validated: dict[str, list[dict[str, Any]]] = {}
+        self._results: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -230,12 +261,27 @@ class FakeKrakenApp:
         if parsed.document is None:
             assert parsed.syntax_error is not None
             return {"errors": [parsed.syntax_error.formatted]}
-        errors = validate(self.schema, parsed.document)
+        errors = self._validation_errors(parsed.query, parsed.document)
         if errors:
-            return {"errors": [error.formatted for error in errors]}
+            return {"errors": errors}
         auth = self.tokens.authenticate(
             header, force_expired=any(isinstance(f, ExpiredToken) for f in fired)
         )
+        # The scenario never changes, so a query's result depends only on what is in this key.
+        # Mutations (tokens) and requests hit by faults are never cached, nor results with errors.
+        key = None
+        if not fired and auth.error is None and _is_query(parsed):
+            key = (
+                parsed.query,
+                json.dumps(parsed.variables, sort_keys=True, default=str),
+                parsed.operation_name,
+                auth.principal,
+                self.max_page_size,
+            )
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+                return cached
         context = RequestContext(
             scenario=self.scenario,
             tokens=self.tokens,
@@ -255,7 +301,20 @@ class FakeKrakenApp:
         if result.errors:
             formatted["errors"] = [error.formatted for error in result.errors]
         formatted["data"] = rewrite_response(result.data, fired)
+        if key is not None and not result.errors:
+            self._results[key] = formatted
+            if len(self._results) > _RESULT_CACHE_SIZE:
+                self._results.popitem(last=False)
         return formatted
+
+    def _validation_errors(self, query: str, document: DocumentNode) -> list[dict[str, Any]]:
+        """Return the formatted validation errors of a query text, computed once per text."""
+        errors = self._validated.get(query)
+        if errors is None:
+            errors = [dict(error.formatted) for error in validate(self.schema, document)]
+            if len(self._validated) < _DOCUMENT_CACHE_SIZE:
+                self._validated[query] = errors
+        return errors
 
     def _log(
         self, record: dict[str, Any], parsed: _Parsed | None, extra: dict[str, Any], status: int
