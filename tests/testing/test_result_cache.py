@@ -52,3 +52,25 @@ def test_mutations_are_never_cached() -> None:
         post(fake, MEASUREMENTS, {"id": "308641"}, fake.issue_token())
         memoised = [key[0] for key in fake.app._results]
         assert memoised == [MEASUREMENTS]
+
+
+def test_kept_alive_requests_do_not_stall() -> None:
+    """The listening socket disables Nagle, so connections answering kept-alive requests do too."""
+    import socket
+
+    with FakeKraken() as fake:
+        listener = fake._socket
+        assert listener is not None
+        assert listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_latency_alone_does_not_bypass_the_memo() -> None:
+    """Latency changes no answer, so a delayed repeat is still served from the memo."""
+    from kraken_client.testing import Latency
+
+    with FakeKraken() as fake:
+        token = fake.issue_token()
+        fake.faults.add(Latency(seconds=0.001))
+        first = post(fake, MEASUREMENTS, {"id": "308641"}, token)
+        assert post(fake, MEASUREMENTS, {"id": "308641"}, token) == first
+        assert len(fake.app._results) == 1

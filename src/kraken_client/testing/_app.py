@@ -268,9 +268,11 @@ class FakeKrakenApp:
             header, force_expired=any(isinstance(f, ExpiredToken) for f in fired)
         )
         # The scenario never changes, so a query's result depends only on what is in this key.
-        # Mutations (tokens) and requests hit by faults are never cached, nor results with errors.
+        # Mutations (tokens) and requests whose answer a fault reshapes are never cached, nor
+        # results with errors.
         key = None
-        if not fired and auth.error is None and _is_query(parsed):
+        reshaping = [f for f in fired if not isinstance(f, Latency)]  # latency changes no answer
+        if not reshaping and auth.error is None and _is_query(parsed):
             key = (
                 parsed.query,
                 json.dumps(parsed.variables, sort_keys=True, default=str),
