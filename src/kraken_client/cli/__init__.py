@@ -1,0 +1,34 @@
+"""The `kraken` command: measurements, account discovery and a local sandbox, from the shell.
+
+Installed as the console script `kraken` (and `python -m kraken_client`) with the `cli` extra
+(`pip install 'kraken-client[cli]'`, which brings click and rich). The endpoint and the
+credential come from the same environment variables as `KrakenClient.from_env`; credentials are
+never taken as options, so they stay out of shell history and process lists.
+
+Exit status: 0 on success, 2 on a usage error, 1 on any other failure. A failure prints one line
+on stderr starting with `error:` (naming the Kraken error code when there is one); `-v` adds the
+traceback and debug logs, with every credential and token redacted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+CLI_EXTRA_HINT = "pip install 'kraken-client[cli]'"
+"""What to run when click or rich is missing."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `kraken` command with `argv` (default: `sys.argv[1:]`); return its exit status."""
+    try:
+        from ._app import run
+    except ImportError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in ("click", "rich"):
+            raise  # a defect, not a missing extra
+        print(f"error: the kraken command needs {missing}: {CLI_EXTRA_HINT}", file=sys.stderr)
+        return 1
+    return run(list(sys.argv[1:] if argv is None else argv))
