@@ -1,8 +1,9 @@
-"""The project's two commands, needing only Python 3.11 and pip: `test` and `demo`.
+"""The project's two commands, needing only Python 3.11 and pip: `test` and `demo` (and `bench`).
 
 Usage:
     python3 scripts/dev.py test   # lint, type-check, check generated code, run every test
     python3 scripts/dev.py demo   # the main job (see `demo` below)
+    python3 scripts/dev.py bench [ARGS]  # the benchmark suite; writes BENCHMARKS.md (see --help)
 
 Both first create .venv (once, and again whenever pyproject.toml changes) and install the
 project with its development extras into it.
@@ -47,23 +48,61 @@ def test() -> None:
 
 
 def demo() -> None:
-    """Regenerate the client and show what was generated (until the CLI demo exists)."""
-    run(str(PYTHON), "scripts/generate.py")
-    run(
-        str(PYTHON),
-        "-c",
-        (
-            "import inspect, kraken_gql as g\n"
-            "for name, fn in inspect.getmembers(g.Client, inspect.iscoroutinefunction):\n"
-            "    if not name.startswith('_') and name not in ('execute',):\n"
-            "        print(f'{name}{inspect.signature(fn)}'.replace('kraken_gql.', ''))\n"
-        ),
+    """Fetch Kraken's documented example week from the fake Kraken with the `kraken` command.
+
+    Needs no credentials: the fake runs on loopback (`kraken sandbox`) and KRAKEN_* variables
+    from the environment are not passed on, so a real account is never touched.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KRAKEN_")}
+    kraken = [str(PYTHON), "-m", "kraken_client"]  # the `kraken` console script, from the venv
+    sandbox = subprocess.Popen(
+        [*kraken, "sandbox"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert sandbox.stdout is not None
+        for line in iter(sandbox.stdout.readline, ""):
+            print(line, end="", flush=True)
+            name, _, value = line.strip().removeprefix("export ").partition("=")
+            if name in ("KRAKEN_URL", "KRAKEN_API_KEY"):
+                env[name] = value
+            if line.startswith("Demo data"):
+                break
+        if "KRAKEN_API_KEY" not in env:
+            raise subprocess.CalledProcessError(sandbox.poll() or 1, "kraken sandbox")
+        week = [
+            "measurements", "--account", "A-F523797D",
+            "--start", "2024-10-01T00:00:00", "--end", "2024-10-07T00:00:00",
+            "--timezone", "Europe/London", "--utility", "electricity",
+            "--frequency", "DAY_INTERVAL", "--direction", "GENERATION",
+            "--supply-point", "2700008749510", "--device-id", "30-EB-5A-FF-FF-E0-91-E8",
+            "--format", "table",
+        ]  # fmt: skip
+        for arguments in (["accounts"], week):
+            print("\n+ kraken " + " ".join(arguments), flush=True)
+            subprocess.run([*kraken, *arguments], cwd=ROOT, env=env, check=True)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=30)
+    print(
+        "\nThat was the fake Kraken. For your own data, run the same commands with a real "
+        "credential:\n"
+        "  export KRAKEN_API_KEY=sk_live_...   # your key (or KRAKEN_EMAIL + KRAKEN_PASSWORD)\n"
+        "  unset KRAKEN_URL                    # Octopus GB; KRAKEN_BRAND=edf-gb etc. for others\n"
+        "  .venv/bin/kraken accounts           # your account number, MPAN and device ids\n"
+        "  .venv/bin/kraken measurements --account A-... --start-on 2024-10-01 \\\n"
+        "      --end-on 2024-10-06 --frequency DAY_INTERVAL --format table"
     )
 
 
+def bench() -> None:
+    """Run benchmarks/run.py; arguments after `bench` are passed on (--quick, --only, --runs)."""
+    run(str(PYTHON), "benchmarks/run.py", *sys.argv[2:])
+
+
 def main() -> int:
-    commands = {"test": test, "demo": demo}
-    if len(sys.argv) != 2 or sys.argv[1] not in commands:
+    commands = {"test": test, "demo": demo, "bench": bench}
+    extra_arguments = sys.argv[2:] and sys.argv[1:2] != ["bench"]  # only bench takes arguments
+    if len(sys.argv) < 2 or sys.argv[1] not in commands or extra_arguments:
         print(__doc__, file=sys.stderr)
         return 2
     try:

@@ -1,0 +1,105 @@
+"""The fake Kraken for the fetch and memory benchmarks, in its own process when timing matters.
+
+The fake executes GraphQL in Python; in the benchmark's own process it would share the GIL with
+the client being measured. `serve(...)` starts it as a child process (`python
+benchmarks/_fake_server.py ...`), reads its URL and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import datetime as dt
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+from kraken_client.testing import (
+    DEMO_ACCOUNT,
+    FakeKraken,
+    FakeKrakenConfig,
+    Latency,
+    Scenario,
+    default_scenario,
+)
+
+LONG_HISTORY_START: Final = dt.datetime(2019, 1, 1, tzinfo=dt.UTC)
+"""`--long-history` extends the demo electricity import back to here (100,000 half-hours fit)."""
+
+
+def long_scenario() -> Scenario:
+    """Return the default scenario, the demo electricity import starting at `LONG_HISTORY_START`."""
+    base = default_scenario()
+    account = base.account(DEMO_ACCOUNT)
+    if account is None:
+        raise RuntimeError(f"the default scenario lost {DEMO_ACCOUNT}")
+    prop = account.properties[0]
+    point = prop.meter_points[0]
+    channel = dataclasses.replace(point.channels[0], start=LONG_HISTORY_START)
+    point = dataclasses.replace(point, channels=(channel, *point.channels[1:]))
+    prop = dataclasses.replace(prop, meter_points=(point, *prop.meter_points[1:]))
+    account = dataclasses.replace(account, properties=(prop, *account.properties[1:]))
+    others = tuple(a for a in base.accounts if a.number != DEMO_ACCOUNT)
+    return dataclasses.replace(base, accounts=(account, *others))
+
+
+@contextlib.contextmanager
+def serve(latency: float, max_page_size: int, long_history: bool = False) -> Iterator[str]:
+    """Run the fake in a child process for the duration; yield its GraphQL URL."""
+    command = [
+        sys.executable,
+        str(Path(__file__)),
+        "--latency",
+        str(latency),
+        "--max-page-size",
+        str(max_page_size),
+    ]
+    if long_history:
+        command.append("--long-history")
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None  # Popen was given stdout=PIPE
+        url = child.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise RuntimeError("the fake Kraken process did not start")
+        yield url
+    finally:
+        if child.stdin is not None:
+            child.stdin.close()  # the child stops when its stdin closes
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def _wait_for_eof(done: threading.Event) -> None:
+    sys.stdin.read()
+    done.set()
+
+
+def main() -> int:
+    """Serve until stdin closes; print the GraphQL URL first."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--max-page-size", type=int, default=1000)
+    parser.add_argument("--long-history", action="store_true")
+    args = parser.parse_args()
+    scenario = long_scenario() if args.long_history else None
+    config = FakeKrakenConfig(max_page_size=args.max_page_size)
+    with FakeKraken(config=config, scenario=scenario) as fake:
+        if args.latency > 0:
+            fake.faults.add(Latency(seconds=args.latency))
+        print(fake.url, flush=True)
+        done = threading.Event()
+        threading.Thread(target=_wait_for_eof, args=(done,), daemon=True).start()
+        done.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

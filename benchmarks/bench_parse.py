@@ -1,0 +1,260 @@
+"""Parse: microseconds per node from response bytes to models, against ariadne's default.
+
+The same 1000-node `getPropertyMeasurements` page (serialised once) is answered by an
+`httpx.MockTransport`, so each client goes through its real method and its own parsing path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import gc
+import importlib
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any, Final
+
+import httpx
+from _harness import (
+    ARIADNE_PACKAGE,
+    Context,
+    Result,
+    Sample,
+    Settings,
+    ratio_at_most,
+    scaled,
+    time_calls,
+)
+from kraken_gql.get_property_measurements import GetPropertyMeasurements
+
+from kraken_client import KrakenClient
+
+NAME: Final = "parse"
+NODES: Final = 1000
+URL: Final = "http://127.0.0.1/v1/graphql/"
+TARGET_RATIO: Final = 0.7
+"""This client's end-to-end time per node, at most this fraction of ariadne's default."""
+CALLS_PER_RUN: Final = 5
+US_PER_NODE: Final = 1e6 / NODES  # seconds per page -> microseconds per node
+
+METHOD: Final = f"""
+One `getPropertyMeasurements` page of {NODES:,} `IntervalMeasurementType` nodes is built once and
+serialised to JSON bytes: values as decimal strings (`"0.123000"`), ISO datetimes with a `+01:00`
+offset, `metaData.statistics` with one or two statistics each carrying `costExclTax` and
+`costInclTax`. An `httpx.MockTransport` answers every request with those bytes, so each contender
+is measured end to end, from response bytes to models, through its real client method:
+
+- **this client**: `KrakenClient(url, http_client=httpx.AsyncClient(transport=mock))`, then
+  `await kraken.get_property_measurements(property_id="1", first={NODES})` (argument checks,
+  retry policy, error classification and fully typed models: `Decimal`, aware `datetime`, enums).
+- **ariadne-codegen default**: a client generated at benchmark time into a temporary folder, with
+  ariadne-codegen's defaults (no custom scalars, so `Decimal` and `DateTime` stay `Any`; no
+  plugins; the default base client) from the full reference GB schema and the same `queries/`,
+  called the same way.
+- **json.loads alone**: the floor any client pays to read the body.
+- **validation only**: `GetPropertyMeasurements.model_validate(data)` of each client on the
+  already-decoded `data`, to show where the time goes.
+
+Each run makes {CALLS_PER_RUN} calls with the garbage collector paused (as `timeit` does; it runs
+between runs); the figure is seconds per call divided by {NODES:,} nodes.
+The target compares this client with ariadne's default (ratio ≤ {TARGET_RATIO}).
+"""
+
+
+def page_bytes(nodes: int = NODES) -> bytes:
+    """Build a realistic `getPropertyMeasurements` response of `nodes` half-hourly readings."""
+    london_summer = dt.timezone(dt.timedelta(hours=1))
+    start = dt.datetime(2024, 7, 1, tzinfo=london_summer)
+    edges = []
+    for index in range(nodes):
+        slot_start = start + dt.timedelta(minutes=30 * index)
+        slot_end = slot_start + dt.timedelta(minutes=30)
+        value = Decimal(((index * 7919) % 1000) + 1) / 1000
+        statistics = [_statistic("CONSUMPTION_COST", "Cost of electricity", value, Decimal(24))]
+        if index % 2 == 0:
+            statistics.append(
+                _statistic("STANDING_CHARGE_COST", "Standing charge", Decimal(1), Decimal("0.98"))
+            )
+        edges.append(
+            {
+                "cursor": _cursor(index),
+                "node": {
+                    "__typename": "IntervalMeasurementType",
+                    "value": f"{value:.6f}",
+                    "unit": "kwh",
+                    "readAt": slot_end.isoformat(),
+                    "source": "SMART_METER",
+                    "metaData": {"statistics": statistics},
+                    "startAt": slot_start.isoformat(),
+                    "endAt": slot_end.isoformat(),
+                    "durationInSeconds": 1800,
+                },
+            }
+        )
+    body = {
+        "data": {
+            "property": {
+                "id": "1",
+                "measurements": {
+                    "totalCount": nodes * 10,
+                    "edgeCount": nodes,
+                    "pageInfo": {
+                        "hasNextPage": True,
+                        "hasPreviousPage": False,
+                        "startCursor": _cursor(0),
+                        "endCursor": _cursor(nodes - 1),
+                    },
+                    "edges": edges,
+                },
+            }
+        }
+    }
+    return json.dumps(body).encode()
+
+
+def _cursor(offset: int) -> str:
+    return base64.b64encode(f"arrayconnection:{offset}".encode()).decode()
+
+
+def _statistic(kind: str, label: str, value: Decimal, pence_per_unit: Decimal) -> dict[str, Any]:
+    excl = value * pence_per_unit
+    return {
+        "type": kind,
+        "label": label,
+        "description": f"{label}, estimated, in pence.",
+        "value": f"{value:.6f}",
+        "costExclTax": {"estimatedAmount": f"{excl:.8f}", "costCurrency": "GBP"},
+        "costInclTax": {"estimatedAmount": f"{excl * Decimal('1.05'):.8f}", "costCurrency": "GBP"},
+    }
+
+
+def _mock_client(raw: bytes) -> httpx.AsyncClient:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=raw, headers={"content-type": "application/json"})
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(answer))
+
+
+async def _time_async(call: Callable[[], Awaitable[object]], settings: Settings) -> Sample:
+    """Seconds per awaited call, `CALLS_PER_RUN` calls per run, warm-up runs discarded."""
+    timings: list[float] = []
+    for index in range(settings.warmup + settings.runs):
+        gc.collect()
+        gc.disable()  # as timeit does: a collection landing in one run only is noise
+        start = time.perf_counter()
+        for _ in range(CALLS_PER_RUN):
+            await call()
+        elapsed = time.perf_counter() - start
+        gc.enable()
+        if index >= settings.warmup:
+            timings.append(elapsed / CALLS_PER_RUN)
+    return Sample(tuple(timings))
+
+
+def _time_sync(call: Callable[[], object], settings: Settings) -> Sample:
+    return time_calls(call, settings, inner=CALLS_PER_RUN)
+
+
+async def _measure(raw: bytes, ariadne: Any, settings: Settings) -> dict[str, Sample]:
+    data = json.loads(raw)["data"]
+    samples: dict[str, Sample] = {}
+    async with KrakenClient(URL, http_client=_mock_client(raw)) as kraken:
+        page = await kraken.get_property_measurements(property_id="1", first=NODES)
+        edges = (
+            page.property_.measurements.edges
+            if page.property_ and page.property_.measurements
+            else []
+        )
+        if len(edges) != NODES:
+            raise RuntimeError(f"this client returned {len(edges)} nodes, expected {NODES}")
+
+        async def ours() -> object:
+            return await kraken.get_property_measurements(property_id="1", first=NODES)
+
+        samples["ours"] = await _time_async(ours, settings)
+    if ariadne is not None:
+        client = ariadne.Client(url=URL, http_client=_mock_client(raw))
+        theirs_page = await client.get_property_measurements(property_id="1", first=NODES)
+        if len(theirs_page.property_.measurements.edges) != NODES:
+            raise RuntimeError("ariadne's default client did not return every node")
+
+        async def theirs() -> object:
+            return await client.get_property_measurements(property_id="1", first=NODES)
+
+        samples["ariadne"] = await _time_async(theirs, settings)
+        await client.http_client.aclose()
+        their_model = ariadne.get_property_measurements.GetPropertyMeasurements
+        samples["ariadne-validate"] = _time_sync(lambda: their_model.model_validate(data), settings)
+    samples["json"] = _time_sync(lambda: json.loads(raw), settings)
+    samples["ours-validate"] = _time_sync(
+        lambda: GetPropertyMeasurements.model_validate(data), settings
+    )
+    return samples
+
+
+def run(context: Context) -> list[Result]:
+    """Measure the four contenders and compare this client with ariadne's default."""
+    raw = page_bytes()
+    folder = context.ariadne_default()
+    ariadne: Any = None
+    if folder is not None:
+        sys.path.insert(0, str(folder))
+        ariadne = importlib.import_module(ARIADNE_PACKAGE)
+    samples = {
+        key: scaled(sample, US_PER_NODE)
+        for key, sample in asyncio.run(_measure(raw, ariadne, context.settings)).items()
+    }
+    unit = "µs/node"
+    results: list[Result] = []
+    if "ariadne" in samples:
+        reference = samples["ariadne"].median
+        results.append(
+            ratio_at_most(
+                NAME,
+                "this client, bytes → typed models",
+                samples["ours"],
+                unit,
+                reference,
+                TARGET_RATIO,
+                "ariadne default",
+            )
+        )
+        results.append(Result(NAME, "ariadne default, bytes → models", samples["ariadne"], unit))
+    else:
+        results.append(
+            Result(
+                NAME,
+                "this client, bytes → typed models",
+                samples["ours"],
+                unit,
+                f"≤ {TARGET_RATIO:g}x ariadne default",
+                None,
+                "n.a.",
+                f"ariadne default skipped: {context.ariadne_error}",
+            )
+        )
+    results.append(Result(NAME, "json.loads alone", samples["json"], unit))
+    validate_ratio = (
+        samples["ours-validate"].median / samples["ariadne-validate"].median
+        if "ariadne-validate" in samples
+        else None
+    )
+    results.append(
+        Result(
+            NAME,
+            "this client, model_validate only",
+            samples["ours-validate"],
+            unit,
+            ratio=validate_ratio,
+            note="ratio to ariadne default's model_validate only" if validate_ratio else "",
+        )
+    )
+    if "ariadne-validate" in samples:
+        results.append(
+            Result(NAME, "ariadne default, model_validate only", samples["ariadne-validate"], unit)
+        )
+    return results

@@ -1,0 +1,80 @@
+"""Schema: how long regeneration takes, and the drift check on the real GB pair (July to November).
+
+The drift figure replaces the former benchmarks/bench_drift.py: each run does in-process what
+`check_schema_drift.py --old JULY --new NOVEMBER` does.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Final
+
+from _harness import ROOT, SCHEMAS, Context, Result, at_most, time_calls, unavailable
+from check_schema_drift import check_drift, render_text
+from generate import build_package
+from schema_tools import load_operations, load_schema
+
+NAME: Final = "schema"
+OLD: Final = SCHEMAS / "octopus-gb-2024-07-14.graphql"
+NEW: Final = SCHEMAS / "octopus-gb-2024-11-28.graphql"
+DRIFT_BUDGET_SECONDS: Final = 3.0
+
+METHOD: Final = f"""
+- **regenerate**: `generate.build_package(folder)` into a fresh temporary folder per run: what
+  `scripts/generate.py` does before comparing or copying (ariadne-codegen on the pruned
+  `schema.graphql` and `queries/`, `postprocess.py`, `ruff format`). No target; recorded so that
+  regressions show.
+- **drift check**: in-process, what `check_schema_drift.py --old {OLD.name} --new {NEW.name}`
+  does: read and build both full schemas (~1,400 types each), diff them, scope the changes to the
+  operations in `queries/`, render the text report. Target: at most
+  {DRIFT_BUDGET_SECONDS:g} s. Skipped, with the reason, when `../shared/kraken/schemas` is absent.
+"""
+
+
+def drift_once() -> None:
+    """One whole drift check, from reading the files to the rendered report."""
+    old, new = load_schema(str(OLD)), load_schema(str(NEW))
+    report = check_drift(old, new, load_operations(ROOT / "queries"), OLD.name, NEW.name)
+    render_text(report)
+
+
+def _date(schema: Path) -> str:
+    return schema.stem.removeprefix("octopus-gb-")
+
+
+def run(context: Context) -> list[Result]:
+    """Time regeneration and the drift check."""
+    counter = itertools.count()
+
+    def regenerate() -> None:
+        folder: Path = context.scratch / f"regenerate-{next(counter)}"
+        folder.mkdir()
+        build_package(folder)
+
+    results = [
+        Result(
+            NAME, "regenerate generated/kraken_gql", time_calls(regenerate, context.settings), "s"
+        )
+    ]
+    if OLD.exists() and NEW.exists():
+        sample = time_calls(drift_once, context.settings)
+        results.append(
+            at_most(
+                NAME,
+                f"drift check, GB {_date(OLD)} → {_date(NEW)}",
+                sample,
+                "s",
+                DRIFT_BUDGET_SECONDS,
+            )
+        )
+    else:
+        results.append(
+            unavailable(
+                NAME,
+                "drift check on the real GB pair",
+                f"≤ {DRIFT_BUDGET_SECONDS:g} s",
+                f"skipped: reference schemas not found in {SCHEMAS}",
+            )
+        )
+    return results
