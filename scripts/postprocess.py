@@ -53,6 +53,7 @@ def postprocess(
         if path.name not in VERBATIM
     }
     _open_enums(modules)
+    _annotate_lazy_init(modules)
     _hoist_operations(modules)
     _tolerant_unions(modules, schema)
     _rename(modules, renames)
@@ -99,6 +100,26 @@ def _open_enums(modules: dict[str, Module]) -> None:
             stmt.bases = [ast.Name("OpenEnum")]
             module.changed = True
     _import(module, ["OpenEnum"], SUPPORT_MODULE, level=1)
+
+
+# --- typed lazy __init__ ---------------------------------------------------------------------
+
+
+def _annotate_lazy_init(modules: dict[str, Module]) -> None:
+    """Annotate the lazy `__init__`'s `__getattr__` and `__dir__`, so the package passes mypy."""
+    init = modules.get("__init__.py")
+    if init is None:
+        return
+    for stmt in init.tree.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name == "__getattr__":
+            stmt.args.args[0].annotation = ast.Name("str")
+            stmt.returns = ast.Name("Any")
+            init.changed = True
+        elif isinstance(stmt, ast.FunctionDef) and stmt.name == "__dir__":
+            stmt.returns = ast.Subscript(ast.Name("list"), ast.Name("str"))
+            init.changed = True
+    if init.changed:
+        _import(init, ["Any"], "typing")
 
 
 # --- operation texts as constants --------------------------------------------------------------
@@ -356,9 +377,30 @@ def _tolerant_unions(modules: dict[str, Module], schema: GraphQLSchema) -> None:
 
 
 def _export(init: Module, names: list[tuple[str, str]]) -> None:
-    """Import synthesised classes in the package `__init__` and list them in `__all__`."""
+    """Export synthesised classes from the package `__init__` as its other names are exported.
+
+    With `lazy_imports` the `__init__` maps names to modules in `_LAZY_IMPORTS` and imports them
+    only for type checkers; otherwise it imports them at once. `__all__` lists them either way.
+    """
+    lazy = _assigned_dict(init.tree, "_LAZY_IMPORTS")
+    checking = next(
+        (
+            stmt
+            for stmt in init.tree.body
+            if isinstance(stmt, ast.If)
+            and isinstance(stmt.test, ast.Name)
+            and stmt.test.id == "TYPE_CHECKING"
+        ),
+        None,
+    )
     for stem, name in names:
-        _import(init, [name], stem, level=1)
+        import_node = ast.ImportFrom(module=stem, names=[ast.alias(name)], level=1)
+        if lazy is not None and checking is not None:
+            lazy.keys.append(ast.Constant(name))
+            lazy.values.append(ast.Constant(f".{stem}"))
+            checking.body.append(import_node)
+        else:
+            _import(init, [name], stem, level=1)
         for stmt in init.tree.body:
             if (
                 isinstance(stmt, ast.Assign)
@@ -367,6 +409,18 @@ def _export(init: Module, names: list[tuple[str, str]]) -> None:
             ):
                 stmt.value.elts.append(ast.Constant(name))
                 stmt.value.elts.sort(key=lambda elt: str(getattr(elt, "value", "")))
+    init.changed = True
+
+
+def _assigned_dict(tree: ast.Module, name: str) -> ast.Dict | None:
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and isinstance(stmt.value, ast.Dict)
+            and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+        ):
+            return stmt.value
+    return None
 
 
 # --- 3. explicit class names ---------------------------------------------------------------------

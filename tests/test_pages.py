@@ -19,7 +19,6 @@ from typing_extensions import get_type_hints
 
 from kraken_client import InvalidResponseError
 from kraken_client._pages import (
-    PROPERTY_PAGE,
     ConnectionData,
     MetaData,
     MoneyData,
@@ -27,6 +26,7 @@ from kraken_client._pages import (
     PageInfoData,
     PropertyData,
     StatisticData,
+    property_page,
     records,
 )
 
@@ -73,7 +73,7 @@ NODE = {"__typename": "IntervalMeasurementType", "value": "6.525000", "unit": "k
 def test_records_equal_what_the_generated_models_read() -> None:
     """A page read by the hot path gives the same values as the generated models."""
     raw = page(NODE, dict(NODE, __typename="FutureMeasurementType"))
-    data = PROPERTY_PAGE.validate_json(raw)["data"]
+    data = property_page().validate_json(raw)["data"]
     fast = list(records("7", data["property"]["measurements"]))
     generated = GetPropertyMeasurements.model_validate(
         json.loads(raw)["data"]).property_.measurements.edges
@@ -92,6 +92,6 @@ def test_records_equal_what_the_generated_models_read() -> None:
 def test_interval_without_its_times_is_refused() -> None:
     """An IntervalMeasurementType without endAt is an invalid response, not a point reading."""
     broken = {k: v for k, v in NODE.items() if k != "endAt"}
-    data = PROPERTY_PAGE.validate_json(page(broken))["data"]
+    data = property_page().validate_json(page(broken))["data"]
     with pytest.raises(InvalidResponseError, match="lacks startAt or endAt"):
         list(records("7", data["property"]["measurements"]))

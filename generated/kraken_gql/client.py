@@ -2,16 +2,19 @@
 # schema.graphql and queries/. Do not edit: run `python scripts/generate.py`.
 
 from datetime import date
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 from pydantic import AwareDatetime
 from .base_client import KrakenBaseClient
-from .base_model import UNSET, UnsetType
-from .get_account import GetAccount
-from .get_measurements import GetMeasurements
-from .get_property_measurements import GetPropertyMeasurements
-from .get_viewer_accounts import GetViewerAccounts
-from .input_types import ObtainJSONWebTokenInput, UtilityFiltersInput
-from .obtain_kraken_token import ObtainKrakenToken
+from .base_model import UNSET
+
+if TYPE_CHECKING:
+    from .base_model import UnsetType
+    from .get_account import GetAccount
+    from .get_measurements import GetMeasurements
+    from .get_property_measurements import GetPropertyMeasurements
+    from .get_viewer_accounts import GetViewerAccounts
+    from .input_types import ObtainJSONWebTokenInput, UtilityFiltersInput
+    from .obtain_kraken_token import ObtainKrakenToken
 
 
 def gql(q: str) -> str:
@@ -36,7 +39,9 @@ OBTAIN_KRAKEN_TOKEN_OPERATION = gql(
 
 
 class Client(KrakenBaseClient):
-    async def get_account(self, account_number: str, **kwargs: Any) -> GetAccount:
+    async def get_account(self, account_number: str, **kwargs: Any) -> "GetAccount":
+        from .get_account import GetAccount
+
         query = GET_ACCOUNT_OPERATION
         variables: dict[str, object] = {"accountNumber": account_number}
         response = await self.execute(
@@ -49,15 +54,17 @@ class Client(KrakenBaseClient):
         self,
         account_number: str,
         first: int,
-        utility_filters: Union[Optional[list[UtilityFiltersInput]], UnsetType] = UNSET,
-        start_on: Union[Optional[date], UnsetType] = UNSET,
-        end_on: Union[Optional[date], UnsetType] = UNSET,
-        start_at: Union[Optional[AwareDatetime], UnsetType] = UNSET,
-        end_at: Union[Optional[AwareDatetime], UnsetType] = UNSET,
-        timezone: Union[Optional[str], UnsetType] = UNSET,
-        cursor: Union[Optional[str], UnsetType] = UNSET,
+        utility_filters: Union[Optional[list["UtilityFiltersInput"]], "UnsetType"] = UNSET,
+        start_on: Union[Optional[date], "UnsetType"] = UNSET,
+        end_on: Union[Optional[date], "UnsetType"] = UNSET,
+        start_at: Union[Optional[AwareDatetime], "UnsetType"] = UNSET,
+        end_at: Union[Optional[AwareDatetime], "UnsetType"] = UNSET,
+        timezone: Union[Optional[str], "UnsetType"] = UNSET,
+        cursor: Union[Optional[str], "UnsetType"] = UNSET,
         **kwargs: Any,
-    ) -> GetMeasurements:
+    ) -> "GetMeasurements":
+        from .get_measurements import GetMeasurements
+
         query = GET_MEASUREMENTS_OPERATION
         variables: dict[str, object] = {
             "accountNumber": account_number,
@@ -80,15 +87,17 @@ class Client(KrakenBaseClient):
         self,
         property_id: str,
         first: int,
-        utility_filters: Union[Optional[list[UtilityFiltersInput]], UnsetType] = UNSET,
-        start_on: Union[Optional[date], UnsetType] = UNSET,
-        end_on: Union[Optional[date], UnsetType] = UNSET,
-        start_at: Union[Optional[AwareDatetime], UnsetType] = UNSET,
-        end_at: Union[Optional[AwareDatetime], UnsetType] = UNSET,
-        timezone: Union[Optional[str], UnsetType] = UNSET,
-        cursor: Union[Optional[str], UnsetType] = UNSET,
+        utility_filters: Union[Optional[list["UtilityFiltersInput"]], "UnsetType"] = UNSET,
+        start_on: Union[Optional[date], "UnsetType"] = UNSET,
+        end_on: Union[Optional[date], "UnsetType"] = UNSET,
+        start_at: Union[Optional[AwareDatetime], "UnsetType"] = UNSET,
+        end_at: Union[Optional[AwareDatetime], "UnsetType"] = UNSET,
+        timezone: Union[Optional[str], "UnsetType"] = UNSET,
+        cursor: Union[Optional[str], "UnsetType"] = UNSET,
         **kwargs: Any,
-    ) -> GetPropertyMeasurements:
+    ) -> "GetPropertyMeasurements":
+        from .get_property_measurements import GetPropertyMeasurements
+
         query = GET_PROPERTY_MEASUREMENTS_OPERATION
         variables: dict[str, object] = {
             "propertyId": property_id,
@@ -107,7 +116,9 @@ class Client(KrakenBaseClient):
         data = self.get_data(response)
         return GetPropertyMeasurements.model_validate(data)
 
-    async def get_viewer_accounts(self, **kwargs: Any) -> GetViewerAccounts:
+    async def get_viewer_accounts(self, **kwargs: Any) -> "GetViewerAccounts":
+        from .get_viewer_accounts import GetViewerAccounts
+
         query = GET_VIEWER_ACCOUNTS_OPERATION
         variables: dict[str, object] = {}
         response = await self.execute(
@@ -117,8 +128,10 @@ class Client(KrakenBaseClient):
         return GetViewerAccounts.model_validate(data)
 
     async def obtain_kraken_token(
-        self, input: ObtainJSONWebTokenInput, **kwargs: Any
-    ) -> ObtainKrakenToken:
+        self, input: "ObtainJSONWebTokenInput", **kwargs: Any
+    ) -> "ObtainKrakenToken":
+        from .obtain_kraken_token import ObtainKrakenToken
+
         query = OBTAIN_KRAKEN_TOKEN_OPERATION
         variables: dict[str, object] = {"input": input}
         response = await self.execute(

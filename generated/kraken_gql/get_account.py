@@ -12,4 +12,3 @@ class GetAccount(BaseModel):
 
 
 GetAccountAccount = AccountDetails
-GetAccount.model_rebuild()

@@ -16,5 +16,3 @@ class GetMeasurementsAccount(BaseModel):
 
 
 GetMeasurementsAccountProperties = PropertyMeasurements
-GetMeasurements.model_rebuild()
-GetMeasurementsAccount.model_rebuild()

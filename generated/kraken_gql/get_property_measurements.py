@@ -14,4 +14,3 @@ class GetPropertyMeasurements(BaseModel):
 
 
 GetPropertyMeasurementsProperty = PropertyMeasurements
-GetPropertyMeasurements.model_rebuild()

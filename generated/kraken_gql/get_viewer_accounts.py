@@ -32,7 +32,3 @@ class OtherViewerAccount(BaseModel):
 class ViewerAccount(AccountDetails):
     typename__: Literal["AccountType"] = Field(alias="__typename")
     number: Optional[str]
-
-
-GetViewerAccounts.model_rebuild()
-GetViewerAccountsViewer.model_rebuild()

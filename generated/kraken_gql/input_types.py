@@ -47,6 +47,3 @@ class UtilityFiltersInput(BaseModel):
         alias="electricityFilters", default=None
     )
     gas_filters: Optional["GasFiltersInput"] = Field(alias="gasFilters", default=None)
-
-
-UtilityFiltersInput.model_rebuild()

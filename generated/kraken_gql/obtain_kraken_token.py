@@ -19,6 +19,3 @@ class ObtainKrakenTokenObtainKrakenToken(BaseModel):
     refresh_token: Optional[str] = Field(alias="refreshToken")
     refresh_expires_in: Optional[int] = Field(alias="refreshExpiresIn")
     payload: JsonValue
-
-
-ObtainKrakenToken.model_rebuild()

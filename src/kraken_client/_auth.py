@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import httpx
-import jwt
 from kraken_gql.client import OBTAIN_KRAKEN_TOKEN_OPERATION
 from kraken_gql.obtain_kraken_token import ObtainKrakenToken
 
@@ -301,6 +300,8 @@ def _kraken_tokens(data: dict[str, Any]) -> _Tokens:
 
 def _jwt_expiry(token: str) -> float | None:
     """Read the `exp` claim of a JWT without verifying it (only Kraken can verify it)."""
+    import jwt  # only ready-made tokens need it; PyJWT costs ~40 ms of imports (urllib, http)
+
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:

@@ -25,18 +25,19 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kraken_gql import GetPropertyMeasurements
 from kraken_gql.client import GET_MEASUREMENTS_OPERATION, GET_PROPERTY_MEASUREMENTS_OPERATION
 from kraken_gql.enums import ReadingDirectionType, ReadingFrequencyType, ReadingQualityType
 from kraken_gql.input_types import ElectricityFiltersInput, GasFiltersInput, UtilityFiltersInput
 from pydantic import TypeAdapter
 
 from ._errors import InvalidArgumentError, NotFoundError
-from ._pages import ACCOUNT_PAGE, PROPERTY_PAGE, ConnectionData, Measurement, records
+from ._pages import ConnectionData, Measurement, account_page, property_page, records
 from ._pagination import DEFAULT_MAX_PAGES, Connection, advance, fetch_page, too_many_pages
 from ._windows import has_buckets, windows
 
 if TYPE_CHECKING:
+    from kraken_gql import GetPropertyMeasurements
+
     from ._client import KrakenClient
 
 DEFAULT_MEASUREMENTS_PAGE_SIZE: Final = 1000
@@ -51,7 +52,7 @@ _TYPED_PAGES: Final = Connection[Any](
     extract=lambda data: None,  # typed-dict pages are walked by _pages and fetch_measurements
     initial_page_size=DEFAULT_MEASUREMENTS_PAGE_SIZE,
 )
-PROPERTY_MEASUREMENTS: Final = Connection[GetPropertyMeasurements](
+PROPERTY_MEASUREMENTS: Final[Connection[GetPropertyMeasurements]] = Connection(
     field="PropertyType.measurements",
     extract=lambda result: result.property_.measurements if result.property_ else None,
     initial_page_size=DEFAULT_MEASUREMENTS_PAGE_SIZE,
@@ -194,7 +195,7 @@ async def fetch_measurements(
     """Yield every reading the request covers, property by property, each exactly once."""
     if property_id is None:
         data, size = await fetch_page(
-            _sender(client, GET_MEASUREMENTS_OPERATION, "getMeasurements", ACCOUNT_PAGE),
+            _sender(client, GET_MEASUREMENTS_OPERATION, "getMeasurements", account_page()),
             _TYPED_PAGES,
             client.page_sizes,
             request.page_size,
@@ -215,7 +216,7 @@ async def fetch_measurements(
                 client,
                 GET_PROPERTY_MEASUREMENTS_OPERATION,
                 "getPropertyMeasurements",
-                PROPERTY_PAGE,
+                property_page(),
             ),
             _TYPED_PAGES,
             client.page_sizes,
@@ -294,7 +295,7 @@ async def _pages(
 ) -> AsyncIterator[Measurement]:
     """Follow one property's cursor through [start, end), yielding its readings."""
     send = _sender(
-        client, GET_PROPERTY_MEASUREMENTS_OPERATION, "getPropertyMeasurements", PROPERTY_PAGE
+        client, GET_PROPERTY_MEASUREMENTS_OPERATION, "getPropertyMeasurements", property_page()
     )
     variables = {"propertyId": property_id, **request.variables(start, end)}
     seen: set[str] = set()

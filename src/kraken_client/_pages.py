@@ -9,6 +9,7 @@ test compares them with the generated models, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -106,10 +107,16 @@ class PropertyPage(TypedDict):
     errors: NotRequired[list[dict[str, Any]] | None]
 
 
-ACCOUNT_PAGE: Final = TypeAdapter(AccountPage)
-"""Validates a `getMeasurements` answer."""
-PROPERTY_PAGE: Final = TypeAdapter(PropertyPage)
-"""Validates a `getPropertyMeasurements` answer."""
+@functools.cache
+def account_page() -> TypeAdapter[AccountPage]:
+    """Return the validator of a `getMeasurements` answer (built on first use, not at import)."""
+    return TypeAdapter(AccountPage)
+
+
+@functools.cache
+def property_page() -> TypeAdapter[PropertyPage]:
+    """Return the validator of a `getPropertyMeasurements` answer (built on first use)."""
+    return TypeAdapter(PropertyPage)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,13 @@ filter-list item, KT-CT-4713).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+import kraken_gql
+import kraken_gql.base_model
 from kraken_gql import Client
 from kraken_gql.base_model import UNSET, BaseModel, UnsetType
 from kraken_gql.input_types import UtilityFiltersInput
@@ -32,12 +35,34 @@ def _parameters(operation_name: str) -> dict[str, tuple[str, TypeAdapter[Any]]]:
     method = getattr(Client, _snake(operation_name), None)
     if method is None:
         return {}
-    hints = get_type_hints(method)
+    hints = get_type_hints(method, localns=_GeneratedNames())
     return {
         _camel(argument): (argument, TypeAdapter(_without_unset(hint)))
         for argument, hint in hints.items()
         if argument not in ("return", "kwargs")
     }
+
+
+class _GeneratedNames(Mapping[str, Any]):
+    """The generated package's names, imported one by one as annotations mention them.
+
+    The generated client imports its argument types for type checkers only, so its annotations
+    are resolved here through the package's own lazy attributes.
+    """
+
+    def __getitem__(self, name: str) -> Any:
+        for namespace in (kraken_gql, kraken_gql.base_model):
+            try:
+                return getattr(namespace, name)
+            except AttributeError:
+                continue
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(kraken_gql.__all__)
+
+    def __len__(self) -> int:
+        return len(kraken_gql.__all__)
 
 
 def _without_unset(hint: Any) -> Any:
