@@ -18,6 +18,7 @@ from kraken_gql.input_types import ElectricityFiltersInput, UtilityFiltersInput
 from pydantic import ValidationError
 from pytest_httpx import HTTPXMock
 
+import kraken_client as kc
 from kraken_client import KrakenClient
 
 URL = "https://kraken.test/v1/graphql/"
@@ -109,11 +110,12 @@ async def test_datetimes_are_aware_and_keep_their_offset(httpx_mock: HTTPXMock) 
 
 
 async def test_naive_datetime_in_a_response_is_rejected(httpx_mock: HTTPXMock) -> None:
-    """A DateTime without an offset does not validate: nothing guesses its timezone."""
+    """A DateTime without an offset does not validate, names where it is, and is not retried."""
     node = day_node(1, "6.525000")
     node["startAt"] = "2024-10-01T00:00:00"
-    with pytest.raises(ValidationError, match="timezone"):
+    with pytest.raises(kc.InvalidResponseError, match=r"at data\.account.*startAt: .*timezone"):
         await fetch(httpx_mock, documented_page(node))
+    assert len(httpx_mock.get_requests()) == 1
 
 
 async def test_unknown_enum_value_is_kept(httpx_mock: HTTPXMock) -> None:

@@ -41,7 +41,7 @@ from ._measurements import ElectricityFilter, GasFilter, fetch_measurements, pla
 from ._pages import Measurement
 from ._pagination import DEFAULT_MAX_PAGES, Connection, PageSizes, Paginator
 from ._retry import SAFE_TO_REPEAT_MUTATIONS, RetryPolicy, call_with_retries
-from ._validation import check_variables
+from ._validation import check_variables, result_envelope
 
 R = TypeVar("R")
 logger = logging.getLogger("kraken_client")
@@ -257,6 +257,8 @@ class KrakenClient(Client):
         """
         policy: RetryPolicy = kwargs.pop("retry", None) or self._retry
         envelope: TypeAdapter[Any] | None = kwargs.pop("_envelope", None)
+        if envelope is None and operation_name is not None:
+            envelope = result_envelope(operation_name)  # a generated method's own result model
         check_variables(operation_name, variables)
         if self._auth is not None:
             kwargs.setdefault("auth", self._auth)
@@ -304,10 +306,13 @@ class KrakenClient(Client):
         )
         return response.extensions[_DATA]
 
-    def get_data(self, response: httpx.Response) -> dict[str, Any]:
-        """Return the `data` that `execute` already checked (the body is parsed once)."""
-        data: dict[str, Any] = response.extensions[_DATA]
-        return data
+    def get_data(self, response: httpx.Response) -> Any:
+        """Return the `data` that `execute` already checked and typed (the body is read once).
+
+        For a generated method it is already its result model, which the method's own
+        `model_validate` hands back as it is.
+        """
+        return response.extensions[_DATA]
 
     async def aclose(self) -> None:
         """Close the HTTP client if this object created it."""
@@ -324,17 +329,21 @@ def _typed_data(
     """Return the `data`, parsed and typed in one pass when an envelope type is given.
 
     Anything unusual (errors, a non-200 status, a body that does not fit the types) goes through
-    `check_response`, the one classifier of answers, so the fast path never changes an outcome.
+    `check_response`, the one classifier of answers. A well-formed answer whose values do not fit
+    the types is an InvalidResponseError naming where, and is not retried.
     """
     if envelope is not None and response.status_code == 200:
         try:
             parsed = envelope.validate_json(response.content)
         except PydanticValidationError as exc:
             check_response(response, operation)  # raises what is wrong if it is a known fault
+            error = exc.errors(include_url=False)[0]
+            where = ".".join(str(part) for part in error["loc"])
             raise InvalidResponseError(
-                f"the answer does not fit the operation's types: {exc.errors()[0]['msg']}",
+                f"the answer does not fit the operation's types at {where}: {error['msg']}",
                 "",
                 operation,
+                transient=False,
             ) from None
         if not parsed.get("errors") and parsed.get("data") is not None:
             return parsed["data"]

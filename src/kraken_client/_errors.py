@@ -91,13 +91,17 @@ class HTTPStatusError(KrakenError):
 
 
 class InvalidResponseError(KrakenError):
-    """The answer was not JSON, or not a GraphQL response (no `data` and no `errors`)."""
+    """The answer was not JSON, not a GraphQL response, or did not fit the operation's types."""
 
-    def __init__(self, problem: str, body_excerpt: str, operation_name: str | None) -> None:
+    def __init__(
+        self, problem: str, body_excerpt: str, operation_name: str | None, *, transient: bool = True
+    ) -> None:
         super().__init__(f"invalid response to {operation_name or 'request'}: {problem}")
         self.problem = problem
         self.body_excerpt = body_excerpt
         self.operation_name = operation_name
+        self.transient = transient
+        """False when the same answer would fail again (well-formed, but of the wrong types)."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ The rules, in the order `is_retryable` applies them:
 1. a mutation is resent only when the request provably never reached the server;
 2. transport failures (connect errors, timeouts, dropped connections) are retried;
 3. the edge's HTTP 502, 503 and 504 are retried;
-4. empty or invalid bodies (not JSON, not a GraphQL response) are retried;
+4. empty or invalid bodies (not JSON, not a GraphQL response) are retried, but not a
+   well-formed answer whose values do not fit the operation's types (it would fail again);
 5. KT-CT-1199, rate limited, is retried after a wait;
 6. a Kraken service reporting itself unavailable (SERVICE_AVAILABILITY) is retried;
 7. nothing else is: validation, not found, bad credentials and complexity errors fail the same
@@ -105,9 +106,9 @@ def is_retryable(error: BaseException, *, mutation: bool) -> bool:
         return True
     if isinstance(error, HTTPStatusError):  # 3
         return error.status in RETRYABLE_STATUSES
-    return isinstance(  # 4, 5, 6; and 7: everything else is final
-        error, InvalidResponseError | RateLimitedError | ServiceUnavailableError
-    )
+    if isinstance(error, InvalidResponseError):  # 4: a cut or garbled body, not wrong types
+        return error.transient
+    return isinstance(error, RateLimitedError | ServiceUnavailableError)  # 5, 6; 7: all else
 
 
 async def call_with_retries(

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, Generic, NotRequired, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import kraken_gql
 import kraken_gql.base_model
@@ -21,6 +21,7 @@ from kraken_gql.base_model import UNSET, BaseModel, UnsetType
 from kraken_gql.input_types import UtilityFiltersInput
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
+from typing_extensions import TypedDict
 
 from ._errors import InvalidArgumentError
 
@@ -63,6 +64,33 @@ class _GeneratedNames(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(kraken_gql.__all__)
+
+
+ResultT = TypeVar("ResultT")
+
+
+class Answer(TypedDict, Generic[ResultT]):
+    """A GraphQL answer: the operation's result, and Kraken's errors kept as sent."""
+
+    data: ResultT | None
+    errors: NotRequired[list[dict[str, Any]] | None]
+
+
+@cache
+def result_envelope(operation_name: str) -> TypeAdapter[Any] | None:
+    """Build the validator of one operation's whole answer: `{"data": Result, "errors": [...]}`.
+
+    The result model is the generated method's return type. Validating the answer's bytes with
+    it parses and types them in one pass, instead of a JSON parse and then a model validation.
+    """
+    method = getattr(Client, _snake(operation_name), None)
+    if method is None:
+        return None
+    result = get_type_hints(method, localns=_GeneratedNames()).get("return")
+    if result is None:
+        return None
+    answer: Any = Answer  # subscripted with a runtime class: opaque to the type checker
+    return TypeAdapter(answer[result])
 
 
 def _without_unset(hint: Any) -> Any:
