@@ -26,7 +26,8 @@ def test_public_api_is_exactly_what_is_exported() -> None:
         "OrganizationSecretKey", "PreSignedKey", "RefreshToken", "Token", "OAuthClientCredentials",
         "DEFAULT_CONCURRENCY", "DEFAULT_MEASUREMENTS_PAGE_SIZE", "PROPERTY_MEASUREMENTS",
         "Connection", "Cost", "MeasurementStatistic", "ElectricityFilter", "GasFilter",
-        "Measurement", "Paginator",
+        "Measurement", "Paginator", "ReadingDirectionType", "ReadingFrequencyType",
+        "ReadingQualityType", "ReadingStatisticTypeEnum",
     }
     for name in kraken_client.__all__:
         assert getattr(kraken_client, name) is not None

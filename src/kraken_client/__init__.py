@@ -10,6 +10,13 @@ Example:
 
 """
 
+from kraken_gql.enums import (
+    ReadingDirectionType,
+    ReadingFrequencyType,
+    ReadingQualityType,
+    ReadingStatisticTypeEnum,
+)
+
 from ._auth import DEFAULT_REFRESH_MARGIN_SECONDS, KrakenAuth
 from ._client import KrakenClient
 from ._constants import (
@@ -114,6 +121,10 @@ __all__ = [
     "PreSignedKey",
     "QueryTooComplexError",
     "RateLimitedError",
+    "ReadingDirectionType",
+    "ReadingFrequencyType",
+    "ReadingQualityType",
+    "ReadingStatisticTypeEnum",
     "RefreshToken",
     "RequestTimeoutError",
     "RetryPolicy",
