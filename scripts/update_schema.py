@@ -49,7 +49,8 @@ def source_label(source: str) -> str:
     if source.startswith(("http://", "https://")):
         return source
     path = Path(source) if Path(source).is_absolute() else ROOT / source
-    return Path(os.path.relpath(path.resolve(), ROOT)).as_posix()
+    # abspath, not resolve: a symlinked ../shared must keep the name it was given.
+    return Path(os.path.relpath(os.path.abspath(path), ROOT)).as_posix()
 
 
 def configured_source() -> str:

@@ -122,3 +122,18 @@ def test_non_graphql_endpoint_gives_a_clear_error(project, capsys, httpx_mock: H
     httpx_mock.add_callback(lambda request: response)
     assert run(project, URL) == 1
     assert message in capsys.readouterr().err
+
+
+def test_source_label_keeps_symlinked_paths_as_given(tmp_path, monkeypatch) -> None:
+    """A schema reached through a symlinked folder is recorded by the path given, not resolved."""
+    import update_schema
+
+    real = tmp_path / "elsewhere" / "schemas"
+    real.mkdir(parents=True)
+    (real / "s.graphql").write_text("type Query { a: Int }")
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "shared").symlink_to(real.parent)
+    monkeypatch.setattr(update_schema, "ROOT", project)
+    given = "../shared/schemas/s.graphql"
+    assert update_schema.source_label(given) == given
