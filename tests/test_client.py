@@ -87,3 +87,15 @@ def test_bad_url_names_the_argument(url: str, message: str) -> None:
     """A bad URL is a ValueError that names the `url` argument and the problem."""
     with pytest.raises(ValueError, match=f"^url: .*{message}"):
         KrakenClient(url)
+
+
+def test_import_leaves_the_heavy_parts_for_first_use() -> None:
+    """`import kraken_client` loads neither the measurement pipeline, tenacity nor PyJWT."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, kraken_client; print(sorted(m for m in sys.modules if m in "
+             "{'kraken_client._measurements', 'kraken_client._pages', 'tenacity', 'jwt'}))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert loaded == "[]"

@@ -10,12 +10,7 @@ Example:
 
 """
 
-from kraken_gql.enums import (
-    ReadingDirectionType,
-    ReadingFrequencyType,
-    ReadingQualityType,
-    ReadingStatisticTypeEnum,
-)
+from typing import TYPE_CHECKING, Any
 
 from ._auth import DEFAULT_REFRESH_MARGIN_SECONDS, KrakenAuth
 from ._client import KrakenClient
@@ -58,14 +53,6 @@ from ._errors import (
     TransportError,
     ValidationError,
 )
-from ._measurements import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_MEASUREMENTS_PAGE_SIZE,
-    PROPERTY_MEASUREMENTS,
-    ElectricityFilter,
-    GasFilter,
-)
-from ._pages import Cost, Measurement, MeasurementStatistic
 from ._pagination import Connection, PaginationLoopError, Paginator
 from ._retry import (
     DEFAULT_BACKOFF_INITIAL_SECONDS,
@@ -75,6 +62,63 @@ from ._retry import (
     RetryPolicy,
 )
 from ._retry import set_testing as set_retry_testing
+
+if TYPE_CHECKING:
+    from kraken_gql.enums import (
+        ReadingDirectionType,
+        ReadingFrequencyType,
+        ReadingQualityType,
+        ReadingStatisticTypeEnum,
+    )
+
+    from ._measurements import (
+        DEFAULT_CONCURRENCY,
+        DEFAULT_MEASUREMENTS_PAGE_SIZE,
+        PROPERTY_MEASUREMENTS,
+        ElectricityFilter,
+        GasFilter,
+    )
+    from ._pages import Cost, Measurement, MeasurementStatistic
+
+# The measurement pipeline and its types load on first use, keeping `import kraken_client` fast.
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "DEFAULT_CONCURRENCY",
+            "DEFAULT_MEASUREMENTS_PAGE_SIZE",
+            "PROPERTY_MEASUREMENTS",
+            "ElectricityFilter",
+            "GasFilter",
+        ),
+        "kraken_client._measurements",
+    ),
+    **dict.fromkeys(("Cost", "Measurement", "MeasurementStatistic"), "kraken_client._pages"),
+    **dict.fromkeys(
+        (
+            "ReadingDirectionType",
+            "ReadingFrequencyType",
+            "ReadingQualityType",
+            "ReadingStatisticTypeEnum",
+        ),
+        "kraken_gql.enums",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kraken_client' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "BRANDS",

@@ -13,11 +13,10 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from kraken_gql import Client
-from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from ._auth import KrakenAuth
@@ -37,11 +36,15 @@ from ._errors import (
     check_response,
     transport_error,
 )
-from ._measurements import ElectricityFilter, GasFilter, fetch_measurements, plan
-from ._pages import Measurement
 from ._pagination import DEFAULT_MAX_PAGES, Connection, PageSizes, Paginator
 from ._retry import SAFE_TO_REPEAT_MUTATIONS, RetryPolicy, call_with_retries
 from ._validation import check_variables, result_envelope
+
+if TYPE_CHECKING:  # the measurement pipeline loads on first use, not with the package
+    from pydantic import TypeAdapter
+
+    from ._measurements import ElectricityFilter, GasFilter
+    from ._pages import Measurement
 
 R = TypeVar("R")
 logger = logging.getLogger("kraken_client")
@@ -197,6 +200,8 @@ class KrakenClient(Client):
             ...         electricity=ElectricityFilter(frequency=ReadingFrequencyType.DAY_INTERVAL)):
             ...     print(reading.start_at, reading.value)
         """
+        from ._measurements import fetch_measurements, plan
+
         request = plan(
             start, end, start_on, end_on, timezone, electricity, gas, page_size, concurrency
         )

@@ -22,9 +22,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Final, TypeVar
-
-from tenacity import AsyncRetrying, RetryCallState, wait_random_exponential
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from ._errors import (
     ConnectError,
@@ -35,6 +33,9 @@ from ._errors import (
     ServiceUnavailableError,
     TransportError,
 )
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 DEFAULT_MAX_ATTEMPTS: Final = 4
 """One try and up to three retries."""
@@ -119,6 +120,8 @@ async def call_with_retries(
     Raises:
         KrakenError: the last attempt's error, unchanged.
     """
+    from tenacity import AsyncRetrying, wait_random_exponential  # loaded with the first call
+
     backoff = wait_random_exponential(
         multiplier=policy.backoff_initial_seconds, max=policy.backoff_max_seconds
     )

@@ -12,18 +12,30 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any, Generic, NotRequired, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    NotRequired,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 import kraken_gql
 import kraken_gql.base_model
 from kraken_gql import Client
 from kraken_gql.base_model import UNSET, BaseModel, UnsetType
-from kraken_gql.input_types import UtilityFiltersInput
-from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 from typing_extensions import TypedDict
 
 from ._errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from kraken_gql.input_types import UtilityFiltersInput
+    from pydantic import TypeAdapter
 
 
 def _snake(name: str) -> str:
@@ -33,6 +45,8 @@ def _snake(name: str) -> str:
 @cache
 def _parameters(operation_name: str) -> dict[str, tuple[str, TypeAdapter[Any]]]:
     """GraphQL variable name -> (Python argument name, strict validator) for one operation."""
+    from pydantic import TypeAdapter
+
     method = getattr(Client, _snake(operation_name), None)
     if method is None:
         return {}
@@ -83,6 +97,8 @@ def result_envelope(operation_name: str) -> TypeAdapter[Any] | None:
     The result model is the generated method's return type. Validating the answer's bytes with
     it parses and types them in one pass, instead of a JSON parse and then a model validation.
     """
+    from pydantic import TypeAdapter
+
     method = getattr(Client, _snake(operation_name), None)
     if method is None:
         return None
