@@ -3,7 +3,8 @@
 import json
 
 import pytest
-from check_schema_drift import _RULES, check_drift, main, render_markdown
+from check_schema_drift import check_drift, main, render_markdown
+from drift import _RULES
 from graphql import (
     BreakingChange,
     BreakingChangeType,
@@ -174,7 +175,7 @@ def test_every_graphql_core_change_kind_has_a_scoping_rule() -> None:
 def test_a_change_that_cannot_be_scoped_is_reported_and_fails(monkeypatch) -> None:
     """A description no rule parses is listed on its own and counts as breaking, never dropped."""
     odd = BreakingChange(BreakingChangeType.FIELD_REMOVED, "Something unforeseen happened.")
-    monkeypatch.setattr("check_schema_drift.find_breaking_changes", lambda old, new: [odd])
+    monkeypatch.setattr("drift.find_breaking_changes", lambda old, new: [odd])
     report = drift(OLD_SDL, "query q { kept }")
     assert [c.description for c in report.unscoped] == ["Something unforeseen happened."]
     assert report.exit_code() == 1
