@@ -139,6 +139,10 @@ def _parse_request(payload: dict[str, Any]) -> _Parsed | None:
     return _Parsed(query, variables, operation_name, document, None)
 
 
+def _encoded(result: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    return result, json.dumps(result).encode()
+
+
 def _is_query(parsed: _Parsed) -> bool:
     """Whether the operation sent is a query (mutations change state and are never cached)."""
     if parsed.document is None:
@@ -172,7 +176,7 @@ class FakeKrakenApp:
         self._counter = itertools.count(1)
         self._counter_lock = threading.Lock()
         self._validated: dict[str, list[dict[str, Any]]] = {}
-        self._results: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._results: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], bytes]] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -230,14 +234,14 @@ class FakeKrakenApp:
         if terminal is not None:
             await self._terminal(terminal, send, record, parsed, names)
             return
-        result = self._execute(parsed, header, fired)
+        result, body = self._execute(parsed, header, fired)
         codes = tuple(
             str(e.get("extensions", {}).get("errorCode"))
             for e in result.get("errors", [])
             if e.get("extensions", {}).get("errorCode")
         )
         self._log(record, parsed, {"error_codes": codes, "faults": names}, 200)
-        await _respond_json(send, 200, result)
+        await _respond(send, 200, body)
 
     async def _terminal(
         self,
@@ -257,13 +261,16 @@ class FakeKrakenApp:
             self._log(record, parsed, {"faults": names}, 200)
             await _respond(send, 200, fault.body.encode())
 
-    def _execute(self, parsed: _Parsed, header: str | None, fired: list[Fault]) -> dict[str, Any]:
+    def _execute(
+        self, parsed: _Parsed, header: str | None, fired: list[Fault]
+    ) -> tuple[dict[str, Any], bytes]:
+        """Answer one parsed request: the result and its JSON body (memoised when it can be)."""
         if parsed.document is None:
             assert parsed.syntax_error is not None
-            return {"errors": [parsed.syntax_error.formatted]}
+            return _encoded({"errors": [parsed.syntax_error.formatted]})
         errors = self._validation_errors(parsed.query, parsed.document)
         if errors:
-            return {"errors": errors}
+            return _encoded({"errors": errors})
         auth = self.tokens.authenticate(
             header, force_expired=any(isinstance(f, ExpiredToken) for f in fired)
         )
@@ -283,7 +290,7 @@ class FakeKrakenApp:
             cached = self._results.get(key)
             if cached is not None:
                 self._results.move_to_end(key)
-                return cached
+                return cached  # the result and its encoded body
         context = RequestContext(
             scenario=self.scenario,
             tokens=self.tokens,
@@ -303,11 +310,12 @@ class FakeKrakenApp:
         if result.errors:
             formatted["errors"] = [error.formatted for error in result.errors]
         formatted["data"] = rewrite_response(result.data, fired)
+        answer = _encoded(formatted)
         if key is not None and not result.errors:
-            self._results[key] = formatted
+            self._results[key] = answer
             if len(self._results) > _RESULT_CACHE_SIZE:
                 self._results.popitem(last=False)
-        return formatted
+        return answer
 
     def _validation_errors(self, query: str, document: DocumentNode) -> list[dict[str, Any]]:
         """Return the formatted validation errors of a query text, computed once per text."""
