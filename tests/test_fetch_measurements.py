@@ -114,6 +114,15 @@ async def test_two_page_range_costs_about_two_requests(fake: FakeKraken) -> None
     assert len(data) - refused == 2
 
 
+async def test_the_repeated_hour_of_a_25_hour_day_is_fetched_once(fake: FakeKraken) -> None:
+    """Windows with edges inside 01:00-02:00 (twice) on 2024-10-27 lose and repeat nothing."""
+    options = {"start": datetime(2024, 10, 27, tzinfo=LONDON),
+               "end": datetime(2024, 10, 28, tzinfo=LONDON)}
+    windowed = [key(m) for m in await collect(fake, page_size=3, concurrency=4, **options)]
+    plain = await sequential(fake, DEMO_PROPERTY, **options)
+    assert len(windowed) == 50 and windowed == plain
+
+
 async def test_dates_are_inclusive(fake: FakeKraken) -> None:
     """start_on..end_on covers whole local days, both ends included."""
     rows = await collect(fake, start_on=date(2024, 10, 1), end_on=date(2024, 10, 2),

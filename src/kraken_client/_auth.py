@@ -312,8 +312,8 @@ def _jwt_expiry(token: str) -> float | None:
 
 def _token_error(response: httpx.Response) -> bool:
     """Whether Kraken answered that the token attached to the request is no good any more."""
-    if response.status_code != 200:
-        return False
+    if response.status_code != 200 or b'"errors"' not in response.content:
+        return False  # no errors at all: skip parsing the (possibly large) body
     try:
         body = response.json()
     except ValueError:

@@ -21,7 +21,7 @@ import math
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -170,7 +170,7 @@ def plan(
         start = datetime.combine(start_on, time(0), tzinfo=zone)
         end = datetime.combine(end_on + timedelta(days=1), time(0), tzinfo=zone)
     assert start is not None and end is not None
-    if end <= start:
+    if end.astimezone(UTC) <= start.astimezone(UTC):  # same-zone datetimes compare by wall clock
         raise InvalidArgumentError("end", "must be after start")
     if page_size is not None and page_size < 1:
         raise InvalidArgumentError("page_size", f"must be at least 1, got {page_size}")
@@ -324,16 +324,27 @@ W = TypeVar("W")
 async def _in_order(
     work: Callable[[W], Awaitable[T]], items: Sequence[W], concurrency: int
 ) -> AsyncIterator[T]:
-    """Run `work` on `items` with at most `concurrency` at once; yield results in item order."""
+    """Run `work` on `items`, at most `concurrency` at once, and yield results in item order.
+
+    A new piece of work starts the moment any running one finishes, not when the oldest is
+    consumed, so one slow page does not idle the others. At most twice `concurrency` results
+    (finished or running) are held at once.
+    """
+    slots = asyncio.Semaphore(concurrency)
+
+    async def limited(item: W) -> T:
+        async with slots:
+            return await work(item)
+
     queue: deque[asyncio.Task[T]] = deque()
     upcoming = iter(items)
     try:
-        for item in _take(upcoming, concurrency):
-            queue.append(asyncio.ensure_future(work(item)))
+        for item in _take(upcoming, 2 * concurrency):
+            queue.append(asyncio.ensure_future(limited(item)))
         while queue:
             result = await queue.popleft()
             for item in _take(upcoming, 1):
-                queue.append(asyncio.ensure_future(work(item)))
+                queue.append(asyncio.ensure_future(limited(item)))
             yield result
     finally:
         for task in queue:

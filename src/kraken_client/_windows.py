@@ -65,10 +65,33 @@ def boundaries(
     start: datetime, end: datetime, frequency: ReadingFrequencyType, zone: ZoneInfo
 ) -> Iterator[datetime]:
     """Every bucket boundary strictly between `start` and `end`, in order."""
+    # Compared in UTC: Python compares two datetimes sharing a tzinfo by wall clock, which puts
+    # 01:30 BST after 01:00 GMT in the repeated hour of a 25-hour day.
+    limit = end.astimezone(UTC)
     moment = next_boundary(start, frequency, zone)
-    while moment < end:
+    while moment.astimezone(UTC) < limit:
         yield moment
         moment = next_boundary(moment, frequency, zone)
+
+
+def _shifts_keep_alignment(
+    start: datetime, end: datetime, zone: ZoneInfo, width: timedelta
+) -> bool:
+    """Whether every UTC offset the zone uses in [start, end) differs by whole bucket widths.
+
+    Then stepping in UTC keeps wall-clock alignment (London's one-hour DST shift does; Lord Howe
+    Island's half-hour shift does not for hourly buckets). Offsets are sampled monthly: zones
+    change them at most a few times a year.
+    """
+    reference = start.astimezone(zone).utcoffset() or timedelta()
+    moment = start
+    while True:
+        offset = moment.astimezone(zone).utcoffset() or timedelta()
+        if (offset - reference) % width:
+            return False
+        if moment >= end:
+            return True
+        moment = min(moment + timedelta(days=28), end)
 
 
 def windows(
@@ -82,10 +105,29 @@ def windows(
 
     The first window may begin, and the last end, inside a bucket (the range's own ends); a
     window never splits a bucket, so every whole bucket of the range is in exactly one window.
+    Edges are built and compared in UTC (see `boundaries`) and returned in `zone`.
     """
-    cuts = [start, *boundaries(start, end, frequency, zone), end]
-    # cuts[i]..cuts[i+1] holds at most one whole bucket; group them by buckets_per_window.
-    edges = cuts[::buckets_per_window]
-    if edges[-1] != end:
-        edges.append(end)
-    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1) if edges[i] < edges[i + 1]]
+    first, last = start.astimezone(UTC), end.astimezone(UTC)
+    width = _FIXED_WIDTHS.get(frequency)
+    if width is not None and _shifts_keep_alignment(start, end, zone, width):
+        # Boundary i (1-based) lies (i - 1) widths after the first, counted in UTC: window edges
+        # follow directly, without visiting every bucket of a long range.
+        step = width * buckets_per_window
+        edges = [first]
+        moment = next_boundary(start, frequency, zone).astimezone(UTC) + width * (
+            buckets_per_window - 1
+        )
+        while moment < last:
+            edges.append(moment)
+            moment += step
+    else:
+        cuts = [first, *(b.astimezone(UTC) for b in boundaries(start, end, frequency, zone))]
+        # cuts[i]..cuts[i+1] holds at most one whole bucket; group them by buckets_per_window.
+        edges = cuts[::buckets_per_window]
+    if edges[-1] != last:
+        edges.append(last)
+    return [
+        (edges[i].astimezone(zone), edges[i + 1].astimezone(zone))
+        for i in range(len(edges) - 1)
+        if edges[i] < edges[i + 1]
+    ]
