@@ -1,6 +1,7 @@
 """Windows of buckets: computed directly, they equal the bucket-by-bucket definition."""
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -22,7 +23,7 @@ def by_definition(start, end, frequency, zone, per_window):
     edges = [moment.astimezone(UTC) for moment in cuts[::per_window]]
     if edges[-1] != end.astimezone(UTC):
         edges.append(end.astimezone(UTC))
-    return [(a.astimezone(zone), b.astimezone(zone)) for a, b in zip(edges, edges[1:]) if a < b]
+    return [(a.astimezone(zone), b.astimezone(zone)) for a, b in pairwise(edges) if a < b]
 
 
 @settings(max_examples=300, deadline=None)
@@ -44,7 +45,7 @@ def test_windows_equal_the_definition(zone, frequency, start_minutes, length_min
     # Together the windows cover [start, end) exactly, each after the one before.
     utc = [(a.astimezone(UTC), b.astimezone(UTC)) for a, b in got]
     assert utc[0][0] == start.astimezone(UTC) and utc[-1][1] == end.astimezone(UTC)
-    assert all(b == c for (_, b), (c, _) in zip(utc, utc[1:]))
+    assert all(b == c for (_, b), (c, _) in pairwise(utc))
 
 
 def test_a_dst_day_has_its_own_number_of_half_hours() -> None:
