@@ -118,3 +118,14 @@ async def test_other_pagination_errors_are_raised(httpx_mock: HTTPXMock) -> None
             await kraken.paginate(kraken.get_property_measurements, PROPERTY_MEASUREMENTS,
                                   property_id="1")
     assert len(httpx_mock.get_requests()) == 1
+
+
+async def test_refusing_even_one_record_per_page_raises_krakens_error(
+        httpx_mock: HTTPXMock) -> None:
+    """When no smaller page size is left, Kraken's own PaginationError is raised, not a bare one."""
+    httpx_mock.add_response(json=refusal("KT-CT-1203"))
+    async with KrakenClient(URL) as kraken:
+        with pytest.raises(kc.PaginationError, match="KT-CT-1203"):
+            await kraken.paginate(kraken.get_property_measurements, PROPERTY_MEASUREMENTS,
+                                  property_id="1", page_size=1)
+    assert [v["first"] for v in sent(httpx_mock)] == [1]

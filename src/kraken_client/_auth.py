@@ -104,8 +104,6 @@ class KrakenAuth(httpx.Auth):
             self._tokens = _Tokens(credential.token, _jwt_expiry(credential.token))
         elif self._cache is not None:
             self._tokens = self._read_cache()
-        self.token_requests = 0
-        """How many token requests this auth has made (for tests and diagnostics)."""
 
     def __repr__(self) -> str:
         return f"KrakenAuth({self._credential!r})"
@@ -196,7 +194,6 @@ class KrakenAuth(httpx.Auth):
 
     async def _accept(self, response: httpx.Response) -> None:
         """Store the tokens a token response carries, or raise what it says went wrong."""
-        self.token_requests += 1
         await response.aread()
         if self._attempt == "oauth":
             self._tokens = self._oauth_tokens(response)

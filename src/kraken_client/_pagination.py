@@ -93,11 +93,11 @@ class PageSizes:
         """`wanted`, capped by the limit known for `field`."""
         return min(wanted, self._limits.get(field, wanted))
 
-    def refused(self, field: str, size: int) -> int:
-        """Remember that `size` was refused for `field` and return the next size to try."""
+    def refused(self, field: str, size: int) -> int | None:
+        """Remember that `size` was refused for `field`; return the next size, None if none."""
         smaller = DOCUMENTED_MAX_PAGE_SIZE if size > DOCUMENTED_MAX_PAGE_SIZE else size // 2
         if smaller < 1:
-            raise ValueError(f"{field}: Kraken refused every page size down to 1")
+            return None
         self._limits[field] = min(smaller, self._limits.get(field, smaller))
         return self._limits[field]
 
@@ -119,9 +119,12 @@ async def fetch_page(
         try:
             return await method(**arguments, **{connection.size_argument: size}), size
         except PaginationError as error:
-            if error.code not in PAGE_SIZE_REFUSED:
-                raise
-            size = sizes.refused(connection.field, size)
+            smaller = (
+                sizes.refused(connection.field, size) if error.code in PAGE_SIZE_REFUSED else None
+            )
+            if smaller is None:
+                raise  # another refusal, or even one record per page refused: Kraken's own error
+            size = smaller
 
 
 def advance(

@@ -47,15 +47,19 @@ def _parameters(operation_name: str) -> dict[str, tuple[str, TypeAdapter[Any]]]:
     """GraphQL variable name -> (Python argument name, strict validator) for one operation."""
     from pydantic import TypeAdapter
 
-    method = getattr(Client, _snake(operation_name), None)
-    if method is None:
-        return {}
-    hints = get_type_hints(method, localns=_GeneratedNames())
+    hints = _hints(operation_name)
     return {
         _camel(argument): (argument, TypeAdapter(_without_unset(hint)))
         for argument, hint in hints.items()
         if argument not in ("return", "kwargs")
     }
+
+
+@cache
+def _hints(operation_name: str) -> dict[str, Any]:
+    """Resolve the annotations of an operation's generated method ({} if there is none)."""
+    method = getattr(Client, _snake(operation_name), None)
+    return {} if method is None else get_type_hints(method, localns=_GeneratedNames())
 
 
 class _GeneratedNames(Mapping[str, Any]):
@@ -99,10 +103,7 @@ def result_envelope(operation_name: str) -> TypeAdapter[Any] | None:
     """
     from pydantic import TypeAdapter
 
-    method = getattr(Client, _snake(operation_name), None)
-    if method is None:
-        return None
-    result = get_type_hints(method, localns=_GeneratedNames()).get("return")
+    result = _hints(operation_name).get("return")
     if result is None:
         return None
     answer: Any = Answer  # subscripted with a runtime class: opaque to the type checker
