@@ -3,8 +3,9 @@
 Pydantic builds a model instance for every object of a page (six per reading); a `TypedDict`
 gets the same validation in Rust, exact `Decimal`s and aware datetimes included, without them.
 `KrakenClient.measurements` reads its pages this way and turns each reading into one
-`Measurement` named tuple. The shapes mirror the fragments in queries/fragments_measurements.graphql; a
-test compares them with the generated models, so the two cannot drift apart.
+`Measurement` named tuple. The shapes mirror the fragments in
+queries/fragments_measurements.graphql; a test compares them with the generated models, so the
+two cannot drift apart.
 """
 
 from __future__ import annotations
