@@ -120,12 +120,27 @@ async def call_with_retries(
     Raises:
         KrakenError: the last attempt's error, unchanged.
     """
-    from tenacity import AsyncRetrying, wait_random_exponential  # loaded with the first call
+    started = policy.clock()
+    try:
+        return await attempt()  # the common case: no retry machinery built at all
+    except BaseException as error:
+        if policy.max_attempts == 1 or not is_retryable(error, mutation=mutation):
+            raise
+        first: BaseException | None = error
+
+    async def replaying() -> T:
+        """Hand tenacity the first attempt's failure, then make real attempts."""
+        nonlocal first
+        if first is not None:
+            error, first = first, None
+            raise error
+        return await attempt()
+
+    from tenacity import AsyncRetrying, wait_random_exponential  # loaded with the first retry
 
     backoff = wait_random_exponential(
         multiplier=policy.backoff_initial_seconds, max=policy.backoff_max_seconds
     )
-    started = policy.clock()
 
     def wait(state: RetryCallState) -> float:
         if _testing:
@@ -146,4 +161,4 @@ async def call_with_retries(
         return error is not None and is_retryable(error, mutation=mutation)
 
     retrying = AsyncRetrying(sleep=policy.sleep, wait=wait, stop=stop, retry=retry, reraise=True)
-    return await retrying(attempt)
+    return await retrying(replaying)
