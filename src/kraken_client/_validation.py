@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
 
+@cache
 def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
@@ -135,13 +136,15 @@ def check_variables(operation_name: str | None, variables: dict[str, Any] | None
     for name, value in variables.items():
         if value is UNSET:
             continue
-        argument, validator = parameters.get(name, (_snake(name), None))
+        known = parameters.get(name)
+        argument, validator = known if known is not None else (_snake(name), None)
         if validator is not None:
             try:
                 validator.validate_python(value, strict=True)
             except PydanticValidationError as exc:
                 raise InvalidArgumentError(argument, _first_problem(exc)) from None
-        _check_aware(argument, value)
+        if isinstance(value, _NESTED):
+            _check_aware(argument, value)
         if name == "utilityFilters" and value is not None:
             _check_filters(argument, value)
 
@@ -159,17 +162,39 @@ def _first_problem(exc: PydanticValidationError) -> str:
 
 def _check_aware(argument: str, value: Any) -> None:
     """Naive datetimes anywhere in the value, nested input objects included, are refused."""
+    found = _naive(value)
+    if found is not None:
+        where, moment = found
+        raise InvalidArgumentError(
+            argument + where,
+            f"naive datetime {moment.isoformat()}; give it a timezone (KT-CT-1609)",
+        )
+
+
+_NESTED = (datetime, BaseModel, list, tuple)
+
+
+def _naive(value: Any) -> tuple[str, datetime] | None:
+    """Return the path to the first naive datetime in the value (e.g. ".start_at"), if any.
+
+    Only datetimes and containers are visited, and a path is built only for a naive datetime
+    found, so checking every request's variables costs next to nothing.
+    """
     if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise InvalidArgumentError(
-                argument, f"naive datetime {value.isoformat()}; give it a timezone (KT-CT-1609)"
-            )
-    elif isinstance(value, BaseModel):
-        for field_name in type(value).model_fields:
-            _check_aware(f"{argument}.{field_name}", getattr(value, field_name))
+        return ("", value) if value.tzinfo is None or value.utcoffset() is None else None
+    items: Any
+    if isinstance(value, BaseModel):
+        items = ((f".{name}", item) for name, item in vars(value).items())
     elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _check_aware(f"{argument}[{index}]", item)
+        items = ((f"[{index}]", item) for index, item in enumerate(value))
+    else:
+        return None
+    for where, item in items:
+        if isinstance(item, _NESTED):
+            found = _naive(item)
+            if found is not None:
+                return where + found[0], found[1]
+    return None
 
 
 def _check_filters(argument: str, filters: list[UtilityFiltersInput | dict[str, Any]]) -> None:
