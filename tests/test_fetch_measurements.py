@@ -5,6 +5,7 @@ import dataclasses
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from kraken_gql.enums import ReadingDirectionType, ReadingFrequencyType
 
 import kraken_client as kc
 from kraken_client import ElectricityFilter, KrakenClient
+from kraken_client._client import _EXCHANGE_SLOTS
 from kraken_client._measurements import _in_order
 from kraken_client.testing import (
     DEMO_ACCOUNT,
@@ -164,20 +166,61 @@ async def test_unknown_account_is_not_found(fake: FakeKraken) -> None:
         await collect(fake, "A-00000000", start_on=date(2024, 10, 1), end_on=date(2024, 10, 1))
 
 
-async def test_windows_run_bounded_and_in_order() -> None:
-    """_in_order never has more than `concurrency` pieces of work in flight, and keeps order."""
-    in_flight, peak = 0, 0
+async def test_windows_keep_order_and_share_the_exchange_slots() -> None:
+    """_in_order yields in item order, runs at most twice `concurrency` pieces at once, and
+    hands every piece the same `concurrency` exchange slots."""
+    running, peak, seen = 0, 0, set()
 
     async def work(item: int) -> int:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
-        await asyncio.sleep(0.001 * (item % 3))
-        in_flight -= 1
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        slots = _EXCHANGE_SLOTS.get()
+        assert slots is not None
+        seen.add(id(slots))
+        async with slots:
+            await asyncio.sleep(0.001 * (item % 3))
+        running -= 1
         return item
 
     results = [r async for r in _in_order(work, list(range(20)), 4)]
-    assert results == list(range(20)) and peak == 4
+    assert results == list(range(20))
+    assert 4 < peak <= 8 and len(seen) == 1
+    assert _EXCHANGE_SLOTS.get() is None  # the caller's context is untouched
+
+
+class InFlight(httpx.AsyncBaseTransport):
+    """Counts the requests on the wire at once (from sending to the body read)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.now = self.peak = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        try:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
+            return response
+        finally:
+            self.now -= 1
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_concurrency_bounds_the_requests_in_flight(fake: FakeKraken) -> None:
+    """Windows parse outside their slot, yet never more than `concurrency` requests are out."""
+    transport = InFlight()
+    options = {"start": datetime(2024, 10, 1, tzinfo=LONDON),
+               "end": datetime(2024, 10, 8, tzinfo=LONDON)}
+    async with httpx.AsyncClient(transport=transport) as http, KrakenClient(
+            fake.url, auth=kc.APIKey(DEMO_API_KEY), http_client=http) as kraken:
+        rows = [key(m) async for m in kraken.measurements(
+            DEMO_ACCOUNT, page_size=20, concurrency=3, **options)]
+    assert transport.peak == 3
+    assert rows == await sequential(fake, DEMO_PROPERTY, **options)
 
 
 FREQUENCIES = [F.THIRTY_MIN_INTERVAL, F.HOUR_INTERVAL, F.DAY_INTERVAL, F.WEEK_INTERVAL,

@@ -30,6 +30,7 @@ from kraken_gql.enums import ReadingDirectionType, ReadingFrequencyType, Reading
 from kraken_gql.input_types import ElectricityFiltersInput, GasFiltersInput, UtilityFiltersInput
 from pydantic import TypeAdapter
 
+from ._client import share_exchange_slots
 from ._errors import InvalidArgumentError, NotFoundError
 from ._pages import ConnectionData, Measurement, account_page, property_page, records
 from ._pagination import DEFAULT_MAX_PAGES, Connection, advance, fetch_page, too_many_pages
@@ -193,6 +194,15 @@ async def fetch_measurements(
     client: KrakenClient, account_number: str, property_id: str | None, request: _Request
 ) -> AsyncIterator[Measurement]:
     """Yield every reading the request covers, property by property, each exactly once."""
+    async for batch in _batches(client, account_number, property_id, request):
+        for measurement in batch:
+            yield measurement
+
+
+async def _batches(
+    client: KrakenClient, account_number: str, property_id: str | None, request: _Request
+) -> AsyncIterator[list[Measurement]]:
+    """Yield the readings page by page: one hop per page, not per reading, inside the pipeline."""
     if property_id is None:
         data, size = await fetch_page(
             _sender(client, GET_MEASUREMENTS_OPERATION, "getMeasurements", account_page()),
@@ -232,11 +242,10 @@ async def fetch_measurements(
     for identifier, page in firsts:
         if page is None:
             continue
-        for measurement in records(identifier, page):
-            yield measurement
+        yield records(identifier, page)
         if page["pageInfo"]["hasNextPage"]:
-            async for measurement in _rest_of_property(client, identifier, page, request):
-                yield measurement
+            async for batch in _rest_of_property(client, identifier, page, request):
+                yield batch
 
 
 def _sender(
@@ -252,7 +261,7 @@ def _sender(
 
 async def _rest_of_property(
     client: KrakenClient, property_id: str, first: ConnectionData, request: _Request
-) -> AsyncIterator[Measurement]:
+) -> AsyncIterator[list[Measurement]]:
     """Fetch the pages after a property's first: in windows when that costs no extra requests."""
     last_edge = first["edges"][-1] if first["edges"] else None
     last = last_edge["node"] if last_edge is not None else None
@@ -270,18 +279,18 @@ async def _rest_of_property(
         spans = windows(resume, request.end, request.frequency, request.zone, request.page_size)
     if not spans or len(spans) > pages_needed + 1:
         # Sparse data or unknown bucket widths: windows would cost more requests than pages.
-        async for measurement in _pages(
+        async for batch in _pages(
             client, property_id, request, cursor=first["pageInfo"]["endCursor"]
         ):
-            yield measurement
+            yield batch
         return
 
     async def window(span: tuple[datetime, datetime]) -> list[Measurement]:
-        return [m async for m in _pages(client, property_id, request, *span)]
+        batches = [batch async for batch in _pages(client, property_id, request, *span)]
+        return batches[0] if len(batches) == 1 else [m for batch in batches for m in batch]
 
     async for batch in _in_order(window, spans, request.concurrency):
-        for measurement in batch:
-            yield measurement
+        yield batch
 
 
 async def _pages(
@@ -292,8 +301,8 @@ async def _pages(
     end: datetime | None = None,
     *,
     cursor: str | None = None,
-) -> AsyncIterator[Measurement]:
-    """Follow one property's cursor through [start, end), yielding its readings."""
+) -> AsyncIterator[list[Measurement]]:
+    """Follow one property's cursor through [start, end), yielding its readings page by page."""
     send = _sender(
         client, GET_PROPERTY_MEASUREMENTS_OPERATION, "getPropertyMeasurements", property_page()
     )
@@ -307,8 +316,7 @@ async def _pages(
         page = data["property"]["measurements"] if data["property"] else None
         if page is None:
             return
-        for measurement in records(property_id, page):
-            yield measurement
+        yield records(property_id, page)
         if not page["pageInfo"]["hasNextPage"]:
             return
         cursor = advance(
@@ -324,27 +332,29 @@ W = TypeVar("W")
 async def _in_order(
     work: Callable[[W], Awaitable[T]], items: Sequence[W], concurrency: int
 ) -> AsyncIterator[T]:
-    """Run `work` on `items`, at most `concurrency` at once, and yield results in item order.
+    """Run `work` on `items` with at most `concurrency` requests in flight; yield in item order.
 
-    A new piece of work starts the moment any running one finishes, not when the oldest is
-    consumed, so one slow page does not idle the others. At most twice `concurrency` results
-    (finished or running) are held at once.
+    Each piece of work holds one of `concurrency` slots only while its request is on the wire
+    (`share_exchange_slots`) and parses its answer after giving the slot back, so parsing one
+    page overlaps the next page's latency instead of delaying its request. A new piece starts
+    the moment one is taken from the front. At most twice `concurrency` pieces (running or
+    finished) are held at once, which bounds memory.
     """
     slots = asyncio.Semaphore(concurrency)
 
-    async def limited(item: W) -> T:
-        async with slots:
-            return await work(item)
+    async def run(item: W) -> T:
+        share_exchange_slots(slots)  # this task's own context: the caller's is untouched
+        return await work(item)
 
     queue: deque[asyncio.Task[T]] = deque()
     upcoming = iter(items)
     try:
         for item in _take(upcoming, 2 * concurrency):
-            queue.append(asyncio.ensure_future(limited(item)))
+            queue.append(asyncio.ensure_future(run(item)))
         while queue:
             result = await queue.popleft()
             for item in _take(upcoming, 1):
-                queue.append(asyncio.ensure_future(limited(item)))
+                queue.append(asyncio.ensure_future(run(item)))
             yield result
     finally:
         for task in queue:
