@@ -9,8 +9,10 @@ How a fetch runs:
    boundaries in the requested timezone), needs no more requests than its `totalCount` says
    the pages need, the windows are fetched concurrently; otherwise (sparse data, unknown bucket
    widths) the cursor is followed page by page;
-3. readings are emitted property by property, in time order, as soon as their turn comes; at most
-   `concurrency` windows are held at once, so memory is bounded by page size times concurrency.
+3. readings are emitted property by property, in time order, as soon as their turn comes. At
+   most `concurrency` requests are on the wire; each window parses its page after its request
+   is done, and at most twice `concurrency` windows are held at once, so memory is bounded by
+   page size times concurrency.
 """
 
 from __future__ import annotations
