@@ -90,12 +90,14 @@ def test_bad_url_names_the_argument(url: str, message: str) -> None:
 
 
 def test_import_leaves_the_heavy_parts_for_first_use() -> None:
-    """`import kraken_client` loads neither the measurement pipeline, tenacity nor PyJWT."""
+    """`import kraken_client` loads neither the measurement pipeline, tenacity, PyJWT, asyncio
+    nor the token's models: each loads when first used."""
     import subprocess
     import sys
 
     probe = ("import sys, kraken_client; print(sorted(m for m in sys.modules if m in "
-             "{'kraken_client._measurements', 'kraken_client._pages', 'tenacity', 'jwt'}))")
+             "{'kraken_client._measurements', 'kraken_client._pages', 'tenacity', 'jwt', "
+             "'asyncio', 'kraken_gql.obtain_kraken_token'}))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True).stdout.strip()
     assert loaded == "[]"

@@ -16,7 +16,6 @@ Bad credentials raise `AuthenticationFailedError` at once, never retried.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import json
@@ -25,11 +24,10 @@ import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 from kraken_gql.client import OBTAIN_KRAKEN_TOKEN_OPERATION
-from kraken_gql.obtain_kraken_token import ObtainKrakenToken
 
 from ._credentials import Credential, OAuthClientCredentials, Token
 from ._errors import (
@@ -39,6 +37,9 @@ from ._errors import (
     TokenExpiredError,
     check_response,
 )
+
+if TYPE_CHECKING:
+    import asyncio
 
 DEFAULT_REFRESH_MARGIN_SECONDS: Final = 120.0
 """Renew a token this long before its `exp`, so no request leaves with a token about to lapse."""
@@ -97,7 +98,7 @@ class KrakenAuth(httpx.Auth):
         self._margin = refresh_margin_seconds
         self._cache = Path(token_cache) if token_cache is not None else None
         self._clock = clock
-        self._lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = None  # made on first use: asyncio loads then
         self._tokens: _Tokens | None = None
         self._attempt = "credential"  # what the token request in flight is: refresh, oauth, ...
         if isinstance(credential, Token):
@@ -135,6 +136,14 @@ class KrakenAuth(httpx.Auth):
 
     # --- obtaining tokens ------------------------------------------------------------------------
 
+    def _renewal_lock(self) -> asyncio.Lock:
+        """Return the lock that makes concurrent renewals one (single flight), made on first use."""
+        if self._lock is None:
+            import asyncio
+
+            self._lock = asyncio.Lock()
+        return self._lock
+
     def _stale(self, tokens: _Tokens) -> bool:
         return tokens.expires_at is not None and tokens.expires_at - self._margin <= self._clock()
 
@@ -146,7 +155,7 @@ class KrakenAuth(httpx.Auth):
         A flow that waited while another renewed finds new tokens and asks for nothing. The
         caller sends each request and hands the answer to `_accept` before asking for the next.
         """
-        async with self._lock:
+        async with self._renewal_lock():
             if self._tokens is not None and self._tokens is not stale:
                 return
             if isinstance(self._credential, Token):
@@ -282,6 +291,8 @@ def _obtain_request(endpoint: httpx.URL, fields: dict[str, str]) -> httpx.Reques
 
 
 def _kraken_tokens(data: dict[str, Any]) -> _Tokens:
+    from kraken_gql.obtain_kraken_token import ObtainKrakenToken  # its models build on first use
+
     result = ObtainKrakenToken.model_validate(data).obtain_kraken_token
     if result is None:
         raise InvalidResponseError("obtainKrakenToken returned null", "", "obtainKrakenToken")

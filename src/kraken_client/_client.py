@@ -7,7 +7,6 @@ policy in `_retry`, and each attempt is logged (never variables, headers or toke
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 import os
@@ -43,6 +42,8 @@ from ._retry import SAFE_TO_REPEAT_MUTATIONS, RetryPolicy, call_with_retries
 from ._validation import check_variables, result_envelope
 
 if TYPE_CHECKING:  # the measurement pipeline loads on first use, not with the package
+    import asyncio
+
     from pydantic import TypeAdapter
 
     from ._measurements import ElectricityFilter, GasFilter
@@ -308,6 +309,8 @@ class KrakenClient(Client):
                 if slots is None:
                     response = await send(query, operation_name, variables, **kwargs)
                 else:
+                    import asyncio  # loaded already: only the measurement pipeline shares slots
+
                     async with slots:
                         response = await send(query, operation_name, variables, **kwargs)
                     for _ in range(_TURNS_TO_SEND):  # the request given the slot goes out first

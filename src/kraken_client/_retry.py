@@ -18,7 +18,6 @@ and the total time are bounded. `set_testing(True)` removes the waiting (for tes
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -73,6 +72,13 @@ def set_testing(enabled: bool) -> None:
     _testing = enabled
 
 
+async def _asyncio_sleep(seconds: float) -> None:
+    """`asyncio.sleep`, with asyncio imported when a wait first happens, not with the package."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How a client (or one call) retries; every field has a named default.
@@ -86,7 +92,7 @@ class RetryPolicy:
     max_total_seconds: float = DEFAULT_MAX_RETRY_SECONDS
     backoff_initial_seconds: float = DEFAULT_BACKOFF_INITIAL_SECONDS
     backoff_max_seconds: float = DEFAULT_BACKOFF_MAX_SECONDS
-    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
+    sleep: Callable[[float], Awaitable[None]] = field(default=_asyncio_sleep, repr=False)
     """How to wait; tests pass a fake that records the waits and advances `clock`."""
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
 
