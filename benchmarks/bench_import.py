@@ -1,7 +1,7 @@
 """Import: what `import kraken_client` adds beyond httpx and pydantic, against ariadne's default.
 
 Every measurement is a fresh interpreter, so nothing is cached in memory; bytecode caches on disk
-are warm (the warm-up runs write them).
+are warm (the warm-up runs write them, whatever PYTHONDONTWRITEBYTECODE says in the shell).
 """
 
 from __future__ import annotations
@@ -48,7 +48,10 @@ Each measurement is a fresh `python -c` process (the project's virtual environme
 pydantic user pays for), takes `time.perf_counter()`, then imports the package under test and
 takes the time again. The **floor** is the time of the first step, measured in the same processes;
 the figure for each package is the second step: the milliseconds it adds beyond httpx and
-pydantic. Contenders alternate within each run, so drift on the machine hits them alike.
+pydantic. Contenders alternate within each run, so drift on the machine hits them alike. Every
+package imports from its bytecode cache, as installed packages do: the warm-up runs write the
+caches, and `PYTHONDONTWRITEBYTECODE` is cleared for the probes (with it set, both contenders
+would be timed compiling their sources).
 
 - **kraken_client**: the hand-written layer with the generated `kraken_gql` it imports (only the
   input types and enums the operations use; its own dependencies such as tenacity count against
@@ -65,6 +68,9 @@ default adds.
 def _probe(module: str, pythonpath: str | None) -> tuple[float, float]:
     """(floor, increment) in seconds, from one fresh interpreter importing `module`."""
     env = dict(os.environ)
+    # As installed packages are: with bytecode caches, which the warm-up runs write. Without
+    # this, a shell exporting PYTHONDONTWRITEBYTECODE would time compiling sources instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath + os.pathsep + env.get("PYTHONPATH", "")
     completed = subprocess.run(
