@@ -170,26 +170,33 @@ class Measurement(NamedTuple):
 
     @property
     def statistics(self) -> tuple[MeasurementStatistic, ...]:
-        """Costs and other statistics Kraken attached, built when first asked for.
+        """Costs and other statistics Kraken attached, built each time this is read.
 
-        Most consumers of long series never read them, so readings do not pay for them.
+        They are validated with the page (exact decimals, open enums), but most consumers of
+        long series never read them, so readings do not pay for building the objects; keep
+        the tuple if you read it more than once.
         """
-        return tuple(_statistic(data) for data in self.statistic_data if data is not None)
+        statistics = []
+        for data in self.statistic_data:
+            if data is None:
+                continue
+            excl, incl = data["costExclTax"], data["costInclTax"]
+            costs = (
+                None
+                if excl is None
+                else _new(Cost, (excl["estimatedAmount"], excl["costCurrency"])),
+                None
+                if incl is None
+                else _new(Cost, (incl["estimatedAmount"], incl["costCurrency"])),
+            )
+            fields = (data["type"], data["label"], data["description"], data["value"])
+            statistics.append(_new(MeasurementStatistic, fields + costs))
+        return tuple(statistics)
 
 
-def _cost(money: MoneyData | None) -> Cost | None:
-    return None if money is None else Cost(money["estimatedAmount"], money["costCurrency"])
-
-
-def _statistic(data: StatisticData) -> MeasurementStatistic:
-    return MeasurementStatistic(
-        data["type"],
-        data["label"],
-        data["description"],
-        data["value"],
-        _cost(data["costExclTax"]),
-        _cost(data["costInclTax"]),
-    )
+_new: Final = tuple.__new__
+"""Builds a named tuple from a tuple of all its fields in one C call; the class's own `__new__`
+is a Python function around the same call, and these are built by the thousand."""
 
 
 def records(property_id: str, connection: ConnectionData) -> list[Measurement]:
@@ -214,16 +221,19 @@ def records(property_id: str, connection: ConnectionData) -> list[Measurement]:
             start = end = None
         meta = node["metaData"]
         append(
-            Measurement(
-                property_id,
-                start,
-                end,
-                node["readAt"],
-                node["value"],
-                node["unit"],
-                node["source"],
-                typename,
-                (meta["statistics"] or ()) if meta is not None else (),
+            _new(
+                Measurement,
+                (
+                    property_id,
+                    start,
+                    end,
+                    node["readAt"],
+                    node["value"],
+                    node["unit"],
+                    node["source"],
+                    typename,
+                    (meta["statistics"] or ()) if meta is not None else (),
+                ),
             )
         )
     return found
