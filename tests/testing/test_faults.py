@@ -84,6 +84,23 @@ def test_latency_delays_answers(fake: FakeKraken, client: httpx.Client) -> None:
     assert time.monotonic() - started >= 0.2
 
 
+def test_latency_includes_the_fakes_own_work(
+    fake: FakeKraken, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Latency is the time to answer from arrival: 0.15 s of work fits inside a 0.3 s latency."""
+    slow_execute = fake.app._execute
+
+    def execute(*args: object) -> object:
+        time.sleep(0.15)
+        return slow_execute(*args)
+
+    monkeypatch.setattr(fake.app, "_execute", execute)
+    fake.faults.add(Latency(seconds=0.3))
+    started = time.monotonic()
+    gql(client, fake.url, "{ __typename }")
+    assert 0.3 <= time.monotonic() - started < 0.42
+
+
 def test_bad_gateway_html(fake: FakeKraken, client: httpx.Client) -> None:
     """HttpError() answers 502 with an HTML body."""
     fake.faults.add(HttpError(on_requests={1}))

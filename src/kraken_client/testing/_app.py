@@ -198,6 +198,7 @@ class FakeKrakenApp:
     # --- GraphQL -------------------------------------------------------------------------------
 
     async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
+        arrived = asyncio.get_running_loop().time()
         with self._counter_lock:
             number = next(self._counter)
         header = _header(scope, b"authorization")
@@ -225,16 +226,20 @@ class FakeKrakenApp:
         elapsed = self.clock() - self.started_at
         fired = self.faults.select(number, parsed.operation_name, elapsed)
         names = tuple(type(f).__name__ for f in fired)
-        delay = sum(f.seconds for f in fired if isinstance(f, Latency))
-        if delay > 0:
-            await asyncio.sleep(delay)
         terminal = next(
             (f for f in fired if isinstance(f, DropConnection | HttpError | InvalidJson)), None
         )
+        if terminal is None:
+            result, body = self._execute(parsed, header, fired)
+        # Latency is the time to answer, counted from arrival, as a server's response time is:
+        # the fake's own work happens inside it rather than on top of it.
+        delay = sum(f.seconds for f in fired if isinstance(f, Latency))
+        remaining = delay - (asyncio.get_running_loop().time() - arrived)
+        if remaining > 0:
+            await asyncio.sleep(remaining)
         if terminal is not None:
             await self._terminal(terminal, send, record, parsed, names)
             return
-        result, body = self._execute(parsed, header, fired)
         codes = tuple(
             str(e.get("extensions", {}).get("errorCode"))
             for e in result.get("errors", [])

@@ -46,7 +46,10 @@ class Fault:
 
 @dataclass(frozen=True, kw_only=True)
 class Latency(Fault):
-    """Answer ``seconds`` later (added up when several match)."""
+    """Answer ``seconds`` after the request arrived (added up when several match).
+
+    Like a server's response time, it includes the fake's own work on the request.
+    """
 
     seconds: float
 
