@@ -141,9 +141,9 @@ class MeasurementStatistic(NamedTuple):
 class Measurement(NamedTuple):
     """One reading of one property, with exact value and timezone-aware times.
 
-    An immutable named tuple: fields by name (`reading.value`), `_asdict()`, and rows that
-    `csv.writer` or a data frame take as they are. Building one costs a quarter of a frozen
-    dataclass's, which matters at 17,520 readings per meter-year.
+    An immutable, hashable named tuple with fields by name (`reading.value`) and `_asdict()`.
+    Building one costs a quarter of a frozen dataclass's, which matters at 17,520 readings per
+    meter-year. Its last field holds the validated statistics; read `statistics` for objects.
     """
 
     property_id: str
