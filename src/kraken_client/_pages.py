@@ -141,7 +141,7 @@ class MeasurementStatistic(NamedTuple):
 class Measurement(NamedTuple):
     """One reading of one property, with exact value and timezone-aware times.
 
-    An immutable, hashable named tuple with fields by name (`reading.value`) and `_asdict()`.
+    An immutable named tuple with fields by name (`reading.value`) and `_asdict()`.
     Building one costs a quarter of a frozen dataclass's, which matters at 17,520 readings per
     meter-year. Its last field holds the validated statistics; read `statistics` for objects.
     """
