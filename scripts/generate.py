@@ -24,7 +24,7 @@ from typing import Any
 
 from ariadne_codegen.main import client as ariadne_client
 from graphql import GraphQLSchema
-from postprocess import PostprocessError, copy_tree, postprocess
+from postprocess import NOT_GENERATED, PostprocessError, copy_tree, postprocess
 from schema_tools import (
     SchemaToolError,
     deprecated_usages,
@@ -93,6 +93,7 @@ def stale_files(built: Path, committed: Path) -> list[str]:
     names = {p.name for p in built.iterdir()} | (
         {p.name for p in committed.iterdir()} if committed.exists() else set()
     )
+    names -= NOT_GENERATED
     return sorted(
         name
         for name in names

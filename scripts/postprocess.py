@@ -503,12 +503,18 @@ def _check_names(modules: dict[str, Module], max_name: int) -> None:
         )
 
 
+NOT_GENERATED = frozenset({"__pycache__"})
+"""Names in the generated package that Python itself writes (bytecode caches): never compared,
+copied or removed."""
+
+
 def copy_tree(source: Path, target: Path) -> list[str]:
     """Make `target` hold exactly the files of `source`; return the names that changed."""
     target.mkdir(parents=True, exist_ok=True)
     changed = []
     wanted = {path.name for path in source.iterdir() if path.is_file()}
-    for stale in sorted(p for p in target.iterdir() if p.name not in wanted):
+    extra = (p for p in target.iterdir() if p.name not in wanted | NOT_GENERATED)
+    for stale in sorted(extra):
         if stale.is_dir():
             shutil.rmtree(stale)
         else:
