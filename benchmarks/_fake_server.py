@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from kraken_client.testing import (
+from kraken_energy.testing import (
     DEMO_ACCOUNT,
     FakeKraken,
     FakeKrakenConfig,

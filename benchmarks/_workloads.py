@@ -14,12 +14,12 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import httpx
-from kraken_gql.enums import ReadingDirectionType, ReadingFrequencyType
-from kraken_gql.input_types import ElectricityFiltersInput, UtilityFiltersInput
+from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType
+from kraken_energy_gql.input_types import ElectricityFiltersInput, UtilityFiltersInput
 
-import kraken_client
-from kraken_client import KrakenClient
-from kraken_client.testing import DEMO_ACCOUNT, DEMO_DEVICE, DEMO_PROPERTY
+import kraken_energy
+from kraken_energy import KrakenClient
+from kraken_energy.testing import DEMO_ACCOUNT, DEMO_DEVICE, DEMO_PROPERTY
 
 TIMEZONE: Final = "Europe/London"
 MEASUREMENT_OPERATIONS: Final = frozenset({"getMeasurements", "getPropertyMeasurements"})
@@ -47,12 +47,12 @@ def utility_filters() -> list[UtilityFiltersInput]:
 
 def high_level_available() -> bool:
     """Tell whether this tree's `KrakenClient` has `measurements` (and its filter type)."""
-    return hasattr(KrakenClient, "measurements") and hasattr(kraken_client, "ElectricityFilter")
+    return hasattr(KrakenClient, "measurements") and hasattr(kraken_energy, "ElectricityFilter")
 
 
 def default_concurrency() -> int | None:
     """Return the documented default concurrency of `measurements`, if the package exports it."""
-    value = getattr(kraken_client, "DEFAULT_CONCURRENCY", None)
+    value = getattr(kraken_energy, "DEFAULT_CONCURRENCY", None)
     return value if isinstance(value, int) else None
 
 
@@ -98,7 +98,7 @@ async def high_level(
     on_record: Callable[[object], None] | None = None,
 ) -> int:
     """Stream [start, end) through `kraken.measurements(...)`; return the number of readings."""
-    electricity = kraken_client.ElectricityFilter(  # type: ignore[attr-defined,unused-ignore]
+    electricity = kraken_energy.ElectricityFilter(  # type: ignore[attr-defined,unused-ignore]
         frequency=ReadingFrequencyType.RAW_INTERVAL,
         direction=ReadingDirectionType.CONSUMPTION,
         device_id=DEMO_DEVICE,

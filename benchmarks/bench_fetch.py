@@ -27,8 +27,8 @@ from _workloads import (
     slots_between,
 )
 
-from kraken_client import APIKey, KrakenClient
-from kraken_client.testing import DEMO_API_KEY
+from kraken_energy import APIKey, KrakenClient
+from kraken_energy.testing import DEMO_API_KEY
 
 NAME: Final = "fetch"
 LATENCY_SECONDS: Final = 0.05
@@ -48,7 +48,7 @@ QUICK_MONTH: Final = (dt.datetime(2024, 10, 1, tzinfo=UTC), dt.datetime(2024, 10
 WARM_UP_DAY: Final = (dt.datetime(2024, 2, 1, tzinfo=UTC), dt.datetime(2024, 2, 2, tzinfo=UTC))
 
 METHOD: Final = f"""
-The fake Kraken (`kraken_client.testing.FakeKraken`, real HTTP on loopback, in its own process so
+The fake Kraken (`kraken_energy.testing.FakeKraken`, real HTTP on loopback, in its own process so
 that its GraphQL execution does not share the client's GIL) runs with
 `FakeKrakenConfig(max_page_size={PAGE_LIMIT})` and a `Latency(seconds={LATENCY_SECONDS})` fault on
 every request. The range is 2024-03-01 to 2025-03-01 (365 days, 17,520 half-hourly readings of the
@@ -61,7 +61,7 @@ demo property's electricity import, so {math.ceil(17520 / PAGE_LIMIT)} pages of 
 - **measurements(), concurrency 1** and **measurements(), default concurrency**:
   `async for record in kraken.measurements(account, start=..., end=..., electricity=
   ElectricityFilter(...), property_id=..., concurrency=...)`. The default concurrency is
-  `kraken_client.DEFAULT_CONCURRENCY` (or, failing that, the most requests seen in flight).
+  `kraken_energy.DEFAULT_CONCURRENCY` (or, failing that, the most requests seen in flight).
 
 Before timing, each contender fetches the whole range once, untimed: the token is obtained,
 connections are open, the client has learnt that pages over {PAGE_LIMIT} are refused, and the fake

@@ -1,4 +1,4 @@
-"""Import: what `import kraken_client` adds beyond httpx and pydantic, against ariadne's default.
+"""Import: what `import kraken_energy` adds beyond httpx and pydantic, against ariadne's default.
 
 Every measurement is a fresh interpreter, so nothing is cached in memory; bytecode caches on disk
 are warm (the warm-up runs write them, whatever PYTHONDONTWRITEBYTECODE says in the shell).
@@ -24,7 +24,7 @@ from _harness import (
 
 NAME: Final = "import"
 TARGET_MS: Final = 60.0
-"""`import kraken_client` may add at most this many milliseconds to httpx and pydantic."""
+"""`import kraken_energy` may add at most this many milliseconds to httpx and pydantic."""
 TARGET_RATIO: Final = 0.15
 """... and at most this fraction of what ariadne's default client adds."""
 
@@ -53,7 +53,7 @@ package imports from its bytecode cache, as installed packages do: the warm-up r
 caches, and `PYTHONDONTWRITEBYTECODE` is cleared for the probes (with it set, both contenders
 would be timed compiling their sources).
 
-- **kraken_client**: the hand-written layer with the generated `kraken_gql` it imports (only the
+- **kraken_energy**: the hand-written layer with the generated `kraken_energy_gql` it imports (only the
   input types and enums the operations use; its own dependencies such as tenacity count against
   it).
 - **ariadne default**: the package ariadne-codegen generates with its defaults from the full
@@ -89,7 +89,7 @@ def run(context: Context) -> list[Result]:
     folder = context.ariadne_default()
     contenders: dict[str, tuple[str, str | None]] = {
         "floor": ("", None),
-        "ours": ("kraken_client", None),
+        "ours": ("kraken_energy", None),
     }
     if folder is not None:
         contenders["ariadne"] = (ARIADNE_PACKAGE, str(folder))
@@ -106,14 +106,14 @@ def run(context: Context) -> list[Result]:
     floor_ms = Sample(tuple(v * 1000 for v in floors))
     results = [
         Result(NAME, "floor: import httpx, pydantic", floor_ms, "ms", note=""),
-        at_most(NAME, "import kraken_client, above floor", ms["ours"], "ms", TARGET_MS),
+        at_most(NAME, "import kraken_energy, above floor", ms["ours"], "ms", TARGET_MS),
     ]
     if "ariadne" in ms:
         results.append(Result(NAME, "import ariadne default, above floor", ms["ariadne"], "ms"))
         results.append(
             ratio_only(
                 NAME,
-                "kraken_client ÷ ariadne default",
+                "kraken_energy ÷ ariadne default",
                 ms["ours"].median / ms["ariadne"].median,
                 TARGET_RATIO,
                 "ariadne default",
@@ -123,7 +123,7 @@ def run(context: Context) -> list[Result]:
         results.append(
             unavailable(
                 NAME,
-                "kraken_client ÷ ariadne default",
+                "kraken_energy ÷ ariadne default",
                 f"≤ {TARGET_RATIO:g}x ariadne default",
                 f"ariadne default skipped: {context.ariadne_error}",
             )

@@ -23,8 +23,8 @@ from _fake_server import LONG_HISTORY_START, serve
 from _harness import Context, Result, Sample, at_most, unavailable
 from _workloads import HIGH_LEVEL, NOT_AVAILABLE, cursor_loop, high_level, high_level_available
 
-from kraken_client import APIKey, KrakenClient
-from kraken_client.testing import DEMO_API_KEY
+from kraken_energy import APIKey, KrakenClient
+from kraken_energy.testing import DEMO_API_KEY
 
 NAME: Final = "memory"
 ROWS: Final = 100_000

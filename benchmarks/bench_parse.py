@@ -29,9 +29,9 @@ from _harness import (
     scaled,
     time_calls,
 )
-from kraken_gql.get_property_measurements import GetPropertyMeasurements
+from kraken_energy_gql.get_property_measurements import GetPropertyMeasurements
 
-from kraken_client import KrakenClient
+from kraken_energy import KrakenClient
 
 NAME: Final = "parse"
 NODES: Final = 1000

@@ -54,7 +54,7 @@ def run(context: Context) -> list[Result]:
 
     results = [
         Result(
-            NAME, "regenerate generated/kraken_gql", time_calls(regenerate, context.settings), "s"
+            NAME, "regenerate generated/kraken_energy_gql", time_calls(regenerate, context.settings), "s"
         )
     ]
     if OLD.exists() and NEW.exists():

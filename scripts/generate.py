@@ -1,13 +1,13 @@
-"""Regenerate generated/kraken_gql from schema.graphql and queries/, idempotently.
+"""Regenerate generated/kraken_energy_gql from schema.graphql and queries/, idempotently.
 
 Usage:
-    python scripts/generate.py            # regenerate generated/kraken_gql
+    python scripts/generate.py            # regenerate generated/kraken_energy_gql
     python scripts/generate.py --check    # exit 1 if generated/ or schema.graphql are stale
     python scripts/generate.py --strict   # also fail when an operation uses a deprecated field
 
 ariadne-codegen writes the package into a temporary folder, scripts/postprocess.py rewrites it
 (open enums, tolerant unions, short class names, headers), ruff formats it, and only then is it
-compared with or copied over generated/kraken_gql.
+compared with or copied over generated/kraken_energy_gql.
 """
 
 from __future__ import annotations

@@ -129,7 +129,8 @@ def _hoist_operations(modules: dict[str, Module]) -> None:
     """Move each method's `query = gql(...)` to a module constant named after the method.
 
     Code that sends an operation itself (to parse the raw answer its own way) can then import
-    the exact text the method sends: `from kraken_gql.client import GET_MEASUREMENTS_OPERATION`.
+    the exact text the method sends:
+    `from kraken_energy_gql.client import GET_MEASUREMENTS_OPERATION`.
     """
     module = modules.get("client.py")
     if module is None:

@@ -8,14 +8,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-pytest_plugins = ["kraken_client.testing.pytest_plugin"]  # the `fake_kraken` fixture
+pytest_plugins = ["kraken_energy.testing.pytest_plugin"]  # the `fake_kraken` fixture
 
 
 @pytest.fixture(autouse=True)
 def _no_retry_waits() -> Iterator[None]:
     """Retries keep their rules and attempts in tests, but never sleep."""
-    import kraken_client
+    import kraken_energy
 
-    kraken_client.set_retry_testing(True)
+    kraken_energy.set_retry_testing(True)
     yield
-    kraken_client.set_retry_testing(False)
+    kraken_energy.set_retry_testing(False)

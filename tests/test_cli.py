@@ -1,7 +1,7 @@
 """The `kraken` command's contract, driven as other tools drive it: a subprocess per run.
 
 One fake Kraken serves the whole module; each run gets its URL and a credential through the
-environment, as `python -m kraken_client ...`. Usage errors that never reach the network are
+environment, as `python -m kraken_energy ...`. Usage errors that never reach the network are
 also checked in-process through `main(argv)`, the console script's entry point (fast and
 table-driven); one of them runs as a subprocess too, for the process's exit status.
 """
@@ -22,8 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kraken_client.cli import main
-from kraken_client.testing import (
+from kraken_energy.cli import main
+from kraken_energy.testing import (
     DEMO_ACCOUNT,
     DEMO_API_KEY,
     DEMO_DEVICE,
@@ -35,7 +35,7 @@ from kraken_client.testing import (
     RateLimit,
     default_scenario,
 )
-from kraken_client.testing._data import DEMO_USER_ID, SMALL_ACCOUNT, Account
+from kraken_energy.testing._data import DEMO_USER_ID, SMALL_ACCOUNT, Account
 
 MULTI_ACCOUNT = "A-00MULT1"
 """An account added for these tests, holding the demo property and a small one."""
@@ -84,12 +84,12 @@ def _fresh(fake: FakeKraken) -> Iterator[None]:
 def kraken(
     fake: FakeKraken, *args: str, credential: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m kraken_client ARGS` against the fake, with only the given KRAKEN_* set."""
+    """Run `python -m kraken_energy ARGS` against the fake, with only the given KRAKEN_* set."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KRAKEN_")}
     env.update({"KRAKEN_URL": fake.url, "COLUMNS": "200"})
     env.update({"KRAKEN_API_KEY": DEMO_API_KEY} if credential is None else credential)
     return subprocess.run(
-        [sys.executable, "-m", "kraken_client", *args],
+        [sys.executable, "-m", "kraken_energy", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -333,7 +333,7 @@ def test_sandbox_serves_until_interrupted() -> None:
     """`kraken sandbox` prints a working URL and the demo key, and exits 0 on Ctrl-C."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KRAKEN_")}
     with subprocess.Popen(
-        [sys.executable, "-m", "kraken_client", "sandbox", "--port", "0"],
+        [sys.executable, "-m", "kraken_energy", "sandbox", "--port", "0"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     ) as process:  # fmt: skip
         assert process.stdout is not None
@@ -353,20 +353,20 @@ def test_missing_cli_extra_names_the_install_command(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without click or rich, the command says which extra to install and exits 1."""
-    for name in [m for m in sys.modules if m.startswith("kraken_client.cli.")]:
+    for name in [m for m in sys.modules if m.startswith("kraken_energy.cli.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "rich", None)
 
     status = main(["--help"])
 
     assert status == 1
-    assert "pip install 'kraken-client[cli]'" in capsys.readouterr().err
+    assert "pip install 'kraken-energy[cli]'" in capsys.readouterr().err
 
 
 def test_help_lists_the_commands() -> None:
-    """`python -m kraken_client --help` exits 0 and lists the three commands."""
+    """`python -m kraken_energy --help` exits 0 and lists the three commands."""
     result = subprocess.run(
-        [sys.executable, "-m", "kraken_client", "--help"],
+        [sys.executable, "-m", "kraken_energy", "--help"],
         capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
     )  # fmt: skip
 
@@ -376,7 +376,7 @@ def test_help_lists_the_commands() -> None:
 
 def test_redactor_masks_secrets_and_jwts() -> None:
     """Known secrets and JWT-shaped tokens are masked; short values and plain text are kept."""
-    from kraken_client.cli._redact import Redactor
+    from kraken_energy.cli._redact import Redactor
 
     redact = Redactor(["sk_live_abcdef", "ab"])
 

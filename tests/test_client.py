@@ -4,8 +4,8 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-import kraken_client
-from kraken_client import DEFAULT_URL, KrakenClient
+import kraken_energy
+from kraken_energy import DEFAULT_URL, KrakenClient
 
 ACCOUNT = {"data": {"account": {"number": "A-1", "status": "ACTIVE", "brand": "OCTOPUS_ENERGY",
                                 "properties": []}}}
@@ -13,11 +13,11 @@ ACCOUNT = {"data": {"account": {"number": "A-1", "status": "ACTIVE", "brand": "O
 
 def test_public_api_is_exactly_what_is_exported() -> None:
     """`__all__` lists the deliberate public names, and each is importable."""
-    assert len(set(kraken_client.__all__)) == len(kraken_client.__all__)
-    errors = {name for name in kraken_client.__all__ if name.endswith("Error")}
-    assert errors == {cls.__name__ for cls in _subclasses(kraken_client.KrakenError)} | {
+    assert len(set(kraken_energy.__all__)) == len(kraken_energy.__all__)
+    errors = {name for name in kraken_energy.__all__ if name.endswith("Error")}
+    assert errors == {cls.__name__ for cls in _subclasses(kraken_energy.KrakenError)} | {
         "KrakenError"}
-    assert set(kraken_client.__all__) - errors == {
+    assert set(kraken_energy.__all__) - errors == {
         "DEFAULT_BACKOFF_INITIAL_SECONDS", "DEFAULT_BACKOFF_MAX_SECONDS",
         "DEFAULT_CONNECT_TIMEOUT_SECONDS", "DEFAULT_MAX_ATTEMPTS", "DEFAULT_MAX_RETRY_SECONDS",
         "DEFAULT_READ_TIMEOUT_SECONDS", "DEFAULT_REFRESH_MARGIN_SECONDS", "DEFAULT_URL",
@@ -27,10 +27,10 @@ def test_public_api_is_exactly_what_is_exported() -> None:
         "DEFAULT_CONCURRENCY", "DEFAULT_MEASUREMENTS_PAGE_SIZE", "PROPERTY_MEASUREMENTS",
         "Connection", "Cost", "MeasurementStatistic", "ElectricityFilter", "GasFilter",
         "Measurement", "Paginator", "ReadingDirectionType", "ReadingFrequencyType",
-        "ReadingQualityType", "ReadingStatisticTypeEnum",
+        "ReadingQualityType", "ReadingStatisticTypeEnum", "ClientOptions", "__version__",
     }
-    for name in kraken_client.__all__:
-        assert getattr(kraken_client, name) is not None
+    for name in kraken_energy.__all__:
+        assert getattr(kraken_energy, name) is not None
 
 
 def _subclasses(cls: type) -> set[type]:
@@ -90,14 +90,14 @@ def test_bad_url_names_the_argument(url: str, message: str) -> None:
 
 
 def test_import_leaves_the_heavy_parts_for_first_use() -> None:
-    """`import kraken_client` loads neither the measurement pipeline, tenacity, PyJWT, asyncio
+    """`import kraken_energy` loads neither the measurement pipeline, tenacity, PyJWT, asyncio
     nor the token's models: each loads when first used."""
     import subprocess
     import sys
 
-    probe = ("import sys, kraken_client; print(sorted(m for m in sys.modules if m in "
-             "{'kraken_client._measurements', 'kraken_client._pages', 'tenacity', 'jwt', "
-             "'asyncio', 'kraken_gql.obtain_kraken_token'}))")
+    probe = ("import sys, kraken_energy; print(sorted(m for m in sys.modules if m in "
+             "{'kraken_energy._measurements', 'kraken_energy._pages', 'tenacity', 'jwt', "
+             "'asyncio', 'kraken_energy_gql.obtain_kraken_token'}))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True).stdout.strip()
     assert loaded == "[]"

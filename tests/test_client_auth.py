@@ -1,6 +1,7 @@
 """Authentication over pytest-httpx: every credential, the token lifecycle, brands, secrecy."""
 
 import asyncio
+import inspect
 import json
 import logging
 import os
@@ -11,8 +12,8 @@ import jwt
 import pytest
 from pytest_httpx import HTTPXMock
 
-import kraken_client as kc
-from kraken_client import KrakenAuth, KrakenClient
+import kraken_energy as kc
+from kraken_energy import KrakenAuth, KrakenClient
 
 URL = "https://api.kraken.test/v1/graphql/"
 NOW = 1_730_000_000.0
@@ -327,3 +328,26 @@ async def test_token_cache_is_written_0600_and_reused(
         with pytest.raises(kc.AuthenticationFailedError):
             await kraken.get_account(account_number="A-1")  # another credential's cache unused
     assert len(wire.token_inputs) == 2
+
+
+def test_from_env_passes_the_constructor_options() -> None:
+    """from_env hands each of ClientOptions to the constructor."""
+    policy = kc.RetryPolicy(max_attempts=2)
+    kraken = KrakenClient.from_env({"KRAKEN_API_KEY": "sk_live_x"}, retry=policy)
+    assert kraken._retry is policy
+
+
+def test_from_env_names_the_valid_options_for_a_misspelt_one() -> None:
+    """An option the constructor does not take fails at once, listing the valid ones."""
+    with pytest.raises(kc.InvalidArgumentError) as caught:
+        KrakenClient.from_env({"KRAKEN_API_KEY": "sk_live_x"}, timout=5)  # type: ignore[call-arg]
+    assert str(caught.value) == (
+        "options: unknown option 'timout'; valid: http_client, retry, timeout, token_cache"
+    )
+
+
+def test_client_options_are_the_constructors_keyword_arguments() -> None:
+    """ClientOptions lists exactly the constructor's keywords that the environment does not give."""
+    parameters = inspect.signature(KrakenClient.__init__).parameters
+    keywords = {name for name, p in parameters.items() if p.kind is p.KEYWORD_ONLY}
+    assert kc.ClientOptions.__optional_keys__ == keywords - {"auth", "brand"}

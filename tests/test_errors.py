@@ -3,8 +3,8 @@
 import httpx
 import pytest
 
-import kraken_client as kc
-from kraken_client._errors import check_response, transport_error
+import kraken_energy as kc
+from kraken_energy._errors import check_response, transport_error
 
 
 def kraken_error(code: str, error_type: str | None, message: str = "Invalid data.",

@@ -9,13 +9,13 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kraken_gql.enums import ReadingDirectionType, ReadingFrequencyType
+from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType
 
-import kraken_client as kc
-from kraken_client import ElectricityFilter, KrakenClient
-from kraken_client._client import _EXCHANGE_SLOTS
-from kraken_client._measurements import _in_order
-from kraken_client.testing import (
+import kraken_energy as kc
+from kraken_energy import ElectricityFilter, KrakenClient
+from kraken_energy._client import _EXCHANGE_SLOTS
+from kraken_energy._measurements import _in_order
+from kraken_energy.testing import (
     DEMO_ACCOUNT,
     DEMO_API_KEY,
     DEMO_DEVICE,

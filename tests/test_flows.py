@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import kraken_client as kc
-from kraken_client import KrakenClient
-from kraken_client.testing import (
+import kraken_energy as kc
+from kraken_energy import KrakenClient
+from kraken_energy.testing import (
     DEMO_ACCOUNT,
     DEMO_API_KEY,
     DEMO_CLIENT_ID,
@@ -68,7 +68,7 @@ async def test_every_credential_reads_an_account(fake_kraken: FakeKraken, creden
 async def test_refresh_token_and_ready_made_token(fake_kraken: FakeKraken) -> None:
     """A refresh token and a ready-made token from an earlier login both work."""
     async with KrakenClient(fake_kraken.url) as anonymous:
-        from kraken_gql.input_types import ObtainJSONWebTokenInput
+        from kraken_energy_gql.input_types import ObtainJSONWebTokenInput
 
         login = await anonymous.obtain_kraken_token(input=ObtainJSONWebTokenInput(
             APIKey=DEMO_API_KEY))

@@ -11,7 +11,7 @@ from graphql import build_schema
 from postprocess import PostprocessError, postprocess
 from reference import ROOT
 
-GENERATED = ROOT / "generated" / "kraken_gql"
+GENERATED = ROOT / "generated" / "kraken_energy_gql"
 
 
 def test_regenerating_reproduces_generated_byte_for_byte(tmp_path: Path) -> None:
@@ -75,7 +75,7 @@ def test_no_generated_class_name_is_longer_than_40() -> None:
 
 def test_client_methods_are_named_after_operations() -> None:
     """One method per operation, named after it in snake case."""
-    from kraken_gql import Client
+    from kraken_energy_gql import Client
 
     for method in ("get_measurements", "get_property_measurements", "obtain_kraken_token",
                    "get_viewer_accounts", "get_account"):

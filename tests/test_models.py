@@ -6,20 +6,20 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from kraken_gql import (
+from kraken_energy_gql import (
     GetMeasurements,
     IntervalMeasurement,
     OtherElectricityTariff,
     OtherMeasurement,
     StandardTariff,
 )
-from kraken_gql.enums import ReadingFrequencyType, ReadingStatisticTypeEnum
-from kraken_gql.input_types import ElectricityFiltersInput, UtilityFiltersInput
+from kraken_energy_gql.enums import ReadingFrequencyType, ReadingStatisticTypeEnum
+from kraken_energy_gql.input_types import ElectricityFiltersInput, UtilityFiltersInput
 from pydantic import ValidationError
 from pytest_httpx import HTTPXMock
 
-import kraken_client as kc
-from kraken_client import KrakenClient
+import kraken_energy as kc
+from kraken_energy import KrakenClient
 
 URL = "https://kraken.test/v1/graphql/"
 BST = timezone(timedelta(hours=1))
@@ -152,7 +152,7 @@ def test_known_but_unselected_member_uses_the_fallback() -> None:
 
 def test_exhaustive_union_gets_a_fallback_with_shared_fields() -> None:
     """A new tariff type (EDF's FourRateEvTariff) keeps the tariff code all tariffs share."""
-    from kraken_gql import ElectricityPointAgreements
+    from kraken_energy_gql import ElectricityPointAgreements
 
     known = {"__typename": "StandardTariff", "tariffCode": "E-1R-X", "productCode": "X",
              "displayName": "Flexible"}

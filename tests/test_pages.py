@@ -4,7 +4,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from kraken_gql import (
+from kraken_energy_gql import (
     GetPropertyMeasurements,
     IntervalMeasurement,
     IntervalMeasurementMetaData,
@@ -17,8 +17,8 @@ from kraken_gql import (
 from pydantic import BaseModel
 from typing_extensions import get_type_hints
 
-from kraken_client import InvalidResponseError
-from kraken_client._pages import (
+from kraken_energy import InvalidResponseError
+from kraken_energy._pages import (
     ConnectionData,
     MetaData,
     MoneyData,

@@ -6,8 +6,8 @@ import json
 import pytest
 from pytest_httpx import HTTPXMock
 
-import kraken_client as kc
-from kraken_client import PROPERTY_MEASUREMENTS, KrakenClient
+import kraken_energy as kc
+from kraken_energy import PROPERTY_MEASUREMENTS, KrakenClient
 
 URL = "https://kraken.test/v1/graphql/"
 

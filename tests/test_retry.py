@@ -7,8 +7,8 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-import kraken_client as kc
-from kraken_client import KrakenClient, RetryPolicy
+import kraken_energy as kc
+from kraken_energy import KrakenClient, RetryPolicy
 
 URL = "https://kraken.test/v1/graphql/"
 ACCOUNT = {"data": {"account": {"number": "A-1", "status": "ACTIVE", "brand": "OCTOPUS_ENERGY",
@@ -182,8 +182,8 @@ MUTATION_CASES = [
 @pytest.mark.parametrize(("failure", "retried"), MUTATION_CASES)
 def test_mutations_retry_only_when_never_sent(failure, retried: bool) -> None:
     """A mutation is resent only when the request provably never reached the server."""
-    from kraken_client._errors import check_response, transport_error
-    from kraken_client._retry import is_retryable
+    from kraken_energy._errors import check_response, transport_error
+    from kraken_energy._retry import is_retryable
 
     if isinstance(failure, httpx.TransportError):
         error: Exception = transport_error(failure, "someMutation")
@@ -197,7 +197,7 @@ def test_mutations_retry_only_when_never_sent(failure, retried: bool) -> None:
 
 async def test_obtaining_a_token_is_safe_to_repeat(httpx_mock: HTTPXMock) -> None:
     """obtainKrakenToken is a mutation but changes nothing, so a read timeout is retried."""
-    from kraken_gql.input_types import ObtainJSONWebTokenInput
+    from kraken_energy_gql.input_types import ObtainJSONWebTokenInput
 
     httpx_mock.add_exception(httpx.ReadTimeout("slow"))
     httpx_mock.add_response(json=TOKEN)
@@ -210,14 +210,14 @@ async def test_obtaining_a_token_is_safe_to_repeat(httpx_mock: HTTPXMock) -> Non
 async def test_one_debug_line_per_attempt_without_secrets(
         httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture) -> None:
     """Each attempt logs operation, attempt, outcome and code; never variables or headers."""
-    from kraken_gql.input_types import ObtainJSONWebTokenInput
+    from kraken_energy_gql.input_types import ObtainJSONWebTokenInput
 
     httpx_mock.add_response(json=kraken_error("KT-CT-1199", "AUTHORIZATION"))
     httpx_mock.add_response(json=TOKEN)
-    caplog.set_level(logging.DEBUG, logger="kraken_client")
+    caplog.set_level(logging.DEBUG, logger="kraken_energy")
     async with KrakenClient(URL) as kraken:
         await kraken.obtain_kraken_token(input=ObtainJSONWebTokenInput(APIKey="sk_live_SECRET"))
-    lines = [r.getMessage() for r in caplog.records if r.name == "kraken_client"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "kraken_energy"]
     assert len(lines) == 2
     assert lines[0].startswith("obtainKrakenToken attempt 1: RateLimitedError KT-CT-1199 in ")
     assert lines[1].startswith("obtainKrakenToken attempt 2: ok in ")

@@ -3,10 +3,14 @@
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from kraken_gql.input_types import ElectricityFiltersInput, GasFiltersInput, UtilityFiltersInput
+from kraken_energy_gql.input_types import (
+    ElectricityFiltersInput,
+    GasFiltersInput,
+    UtilityFiltersInput,
+)
 from pytest_httpx import HTTPXMock
 
-from kraken_client import InvalidArgumentError, KrakenClient
+from kraken_energy import InvalidArgumentError, KrakenClient
 
 URL = "https://kraken.test/v1/graphql/"
 AWARE = datetime(2024, 10, 1, tzinfo=timezone(timedelta(hours=1)))

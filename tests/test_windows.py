@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kraken_client import ReadingFrequencyType as F
-from kraken_client._windows import boundaries, windows
+from kraken_energy import ReadingFrequencyType as F
+from kraken_energy._windows import boundaries, windows
 
 ZONES = ["Europe/London", "UTC", "America/New_York", "Asia/Kolkata", "Australia/Adelaide",
          "Australia/Lord_Howe", "Asia/Kathmandu", "America/St_Johns"]

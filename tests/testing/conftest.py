@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fake_kraken_helpers import login
 
-from kraken_client.testing import FakeKraken
+from kraken_energy.testing import FakeKraken
 
 
 @pytest.fixture

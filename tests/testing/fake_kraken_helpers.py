@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from kraken_client.testing import DEMO_API_KEY
+from kraken_energy.testing import DEMO_API_KEY
 
 LOGIN = """
 mutation obtainKrakenToken($input: ObtainJSONWebTokenInput!) {

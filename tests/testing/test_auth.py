@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fake_kraken_helpers import LOGIN, gql, login
 
-from kraken_client.testing import (
+from kraken_energy.testing import (
     DEMO_API_KEY,
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from fake_kraken_helpers import gql
 
-from kraken_client.testing import DEMO_ACCOUNT, DEMO_DEVICE, DEMO_MPAN, DEMO_PROPERTY, FakeKraken
+from kraken_energy.testing import DEMO_ACCOUNT, DEMO_DEVICE, DEMO_MPAN, DEMO_PROPERTY, FakeKraken
 
 DISCOVERY = """
 query getViewerAccounts {

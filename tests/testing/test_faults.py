@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fake_kraken_helpers import gql
 
-from kraken_client.testing import (
+from kraken_energy.testing import (
     DropConnection,
     ExpiredToken,
     FakeKraken,

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fake_kraken_helpers import gql
 
-from kraken_client.testing import DEMO_DEVICE, DEMO_MPAN, FakeKraken
+from kraken_energy.testing import DEMO_DEVICE, DEMO_MPAN, FakeKraken
 
 MEASUREMENTS = """
 query getPropertyMeasurements($id: ID!, $first: Int, $cursor: String,

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fake_kraken_helpers import gql, login
 
-from kraken_client.testing import FakeKraken, FakeKrakenConfig
+from kraken_energy.testing import FakeKraken, FakeKrakenConfig
 
 PAGE = """
 query($first: Int, $cursor: String) {

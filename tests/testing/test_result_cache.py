@@ -2,7 +2,7 @@
 
 import httpx
 
-from kraken_client.testing import DEMO_API_KEY, FakeKraken, UnknownEnumValue
+from kraken_energy.testing import DEMO_API_KEY, FakeKraken, UnknownEnumValue
 
 MEASUREMENTS = """query m($id: ID!) { property(id: $id) { measurements(first: 2,
   startAt: "2024-10-01T00:00:00+01:00", endAt: "2024-10-02T00:00:00+01:00") {
@@ -66,7 +66,7 @@ def test_kept_alive_requests_do_not_stall() -> None:
 
 def test_latency_alone_does_not_bypass_the_memo() -> None:
     """Latency changes no answer, so a delayed repeat is still served from the memo."""
-    from kraken_client.testing import Latency
+    from kraken_energy.testing import Latency
 
     with FakeKraken() as fake:
         token = fake.issue_token()

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from fake_kraken_helpers import gql
 
-import kraken_client.testing as testing
-from kraken_client.testing import FakeKraken, load_schema_sdl
+import kraken_energy.testing as testing
+from kraken_energy.testing import FakeKraken, load_schema_sdl
 
 SRC = Path(testing.__file__).resolve().parents[2]
 
@@ -88,13 +88,13 @@ def test_public_api_is_exported() -> None:
 
 
 def test_command_serves_until_interrupted(client: httpx.Client) -> None:
-    """`python -m kraken_client.testing` prints its URL, serves, and exits 0 on Ctrl-C."""
+    """`python -m kraken_energy.testing` prints its URL, serves, and exits 0 on Ctrl-C."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "kraken_client.testing"],
+        [sys.executable, "-m", "kraken_energy.testing"],
         stdout=subprocess.PIPE,
         text=True,
         env=env,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 import httpx
-from kraken_gql.enums import ReadingDirectionType, ReadingFrequencyType, ReadingQualityType
+from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType, ReadingQualityType
 
 from .. import (
     DEFAULT_CONNECT_TIMEOUT_SECONDS,
@@ -262,9 +262,9 @@ async def _fetch(
     state: _State, account: str, arguments: dict[str, Any], writer: Writer, show: bool
 ) -> None:
     with FetchProgress(show, f"{account} measurements") as progress:
-        async with _client(state, progress.event_hooks) as kraken_client:
+        async with _client(state, progress.event_hooks) as kraken_energy:
             try:
-                readings = kraken_client.measurements(account, **arguments)
+                readings = kraken_energy.measurements(account, **arguments)
             except InvalidArgumentError as exc:  # checked before any request is sent
                 raise click.UsageError(str(exc)) from exc
             async for reading in readings:
@@ -354,11 +354,11 @@ def accounts(state: _State, account: str | None, output_format: str) -> None:
 
 
 async def _discover(state: _State, account: str | None) -> list[_accounts.Account]:
-    async with _client(state, {}) as kraken_client:
+    async with _client(state, {}) as kraken_energy:
         if account is not None:
-            result = await kraken_client.get_account(account_number=account)
+            result = await kraken_energy.get_account(account_number=account)
             return [result.account] if result.account is not None else []
-        viewer = (await kraken_client.get_viewer_accounts()).viewer
+        viewer = (await kraken_energy.get_viewer_accounts()).viewer
         return [a for a in (viewer.accounts if viewer else None) or () if a is not None]
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import httpx
-from kraken_gql.client import OBTAIN_KRAKEN_TOKEN_OPERATION
+from kraken_energy_gql.client import OBTAIN_KRAKEN_TOKEN_OPERATION
 
 from ._credentials import Credential, OAuthClientCredentials, Token
 from ._errors import (
@@ -291,7 +291,9 @@ def _obtain_request(endpoint: httpx.URL, fields: dict[str, str]) -> httpx.Reques
 
 
 def _kraken_tokens(data: dict[str, Any]) -> _Tokens:
-    from kraken_gql.obtain_kraken_token import ObtainKrakenToken  # its models build on first use
+    from kraken_energy_gql.obtain_kraken_token import (
+        ObtainKrakenToken,  # its models build on first use
+    )
 
     result = ObtainKrakenToken.model_validate(data).obtain_kraken_token
     if result is None:

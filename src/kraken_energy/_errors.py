@@ -37,7 +37,7 @@ BODY_EXCERPT_CHARS = 200
 
 
 class KrakenError(Exception):
-    """Root of every error raised by kraken_client."""
+    """Root of every error raised by kraken_energy."""
 
     operation_name: str | None = None
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final, TextIO
 
-from kraken_gql import AccountDetails, ElectricityPoint, GasPoint, OtherViewerAccount
+from kraken_energy_gql import AccountDetails, ElectricityPoint, GasPoint, OtherViewerAccount
 from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree

@@ -65,8 +65,8 @@ def set_testing(enabled: bool) -> None:
     Attempts and rules are unchanged; only the sleeping goes.
 
     Example:
-        >>> import kraken_client
-        >>> kraken_client.set_retry_testing(True)
+        >>> import kraken_energy
+        >>> kraken_energy.set_retry_testing(True)
     """
     global _testing
     _testing = enabled

@@ -1,4 +1,4 @@
-"""`python -m kraken_client`: the `kraken` command (see `kraken_client.cli`)."""
+"""`python -m kraken_energy`: the `kraken` command (see `kraken_energy.cli`)."""
 
 import sys
 

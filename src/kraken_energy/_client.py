@@ -14,10 +14,10 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 
 import httpx
-from kraken_gql import Client
+from kraken_energy_gql import Client
 from pydantic import ValidationError as PydanticValidationError
 
 from ._auth import KrakenAuth
@@ -50,10 +50,10 @@ if TYPE_CHECKING:  # the measurement pipeline loads on first use, not with the p
     from ._pages import Measurement
 
 R = TypeVar("R")
-logger = logging.getLogger("kraken_client")
-_DATA = "kraken_client.data"  # where execute() leaves the checked `data` for get_data()
+logger = logging.getLogger("kraken_energy")
+_DATA = "kraken_energy.data"  # where execute() leaves the checked `data` for get_data()
 _EXCHANGE_SLOTS: ContextVar[asyncio.Semaphore | None] = ContextVar(
-    "kraken_client.exchange_slots", default=None
+    "kraken_energy.exchange_slots", default=None
 )
 
 
@@ -76,6 +76,19 @@ def share_exchange_slots(slots: asyncio.Semaphore) -> None:
     it applies to that task alone (each task runs in its own copy of the context).
     """
     _EXCHANGE_SLOTS.set(slots)
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword arguments of `KrakenClient` that `KrakenClient.from_env` passes on.
+
+    The endpoint, brand and credential come from the environment; these come from the caller.
+    Each means what the constructor's argument of the same name means.
+    """
+
+    http_client: httpx.AsyncClient | None
+    timeout: httpx.Timeout | None
+    retry: RetryPolicy | None
+    token_cache: str | os.PathLike[str] | None
 
 
 class KrakenClient(Client):
@@ -108,7 +121,7 @@ class KrakenClient(Client):
         InvalidArgumentError: an unknown brand (a ValueError too).
 
     Operation methods raise `InvalidArgumentError` for a bad argument before sending anything,
-    and otherwise a `KrakenError` subclass (see `kraken_client._errors` for the tree).
+    and otherwise a `KrakenError` subclass (see `kraken_energy._errors` for the tree).
 
     Example:
         >>> async with KrakenClient("http://127.0.0.1:8000/v1/graphql/") as kraken:
@@ -242,7 +255,7 @@ class KrakenClient(Client):
         environ: Mapping[str, str] | None = None,
         *,
         require_credentials: bool = True,
-        **options: Any,
+        **options: Unpack[ClientOptions],
     ) -> KrakenClient:
         """Build a client from environment variables.
 
@@ -250,15 +263,23 @@ class KrakenClient(Client):
         `KRAKEN_API_KEY`; `KRAKEN_EMAIL` with `KRAKEN_PASSWORD`;
         `KRAKEN_ORGANIZATION_SECRET_KEY`; `KRAKEN_PRE_SIGNED_KEY`; `KRAKEN_TOKEN`; or
         `KRAKEN_CLIENT_ID` with `KRAKEN_CLIENT_SECRET` (and optionally `KRAKEN_AUTH_URL`).
-        Other keyword arguments go to the constructor.
+        The other keyword arguments, `ClientOptions` (`http_client`, `timeout`, `retry`,
+        `token_cache`), go to the constructor.
 
         Raises:
             InvalidArgumentError: half a pair, two kinds of credential, or none at all when
-                `require_credentials` (the message names the arguments and variables).
+                `require_credentials` (the message names the arguments and variables); or an
+                option that is not one of `ClientOptions` (the message lists the valid ones).
 
         Example:
             >>> kraken = KrakenClient.from_env()  # doctest: +SKIP
         """
+        unknown = sorted(set(options) - ClientOptions.__optional_keys__)
+        if unknown:
+            valid = ", ".join(sorted(ClientOptions.__optional_keys__))
+            raise InvalidArgumentError(
+                "options", f"unknown option {', '.join(map(repr, unknown))}; valid: {valid}"
+            )
         values = environment_values(environ)
         credential = credential_from(values)
         if credential is None and require_credentials:

@@ -1,7 +1,7 @@
 """The `kraken` command: measurements, account discovery and a local sandbox, from the shell.
 
-Installed as the console script `kraken` (and `python -m kraken_client`) with the `cli` extra
-(`pip install 'kraken-client[cli]'`, which brings click and rich). The endpoint and the
+Installed as the console script `kraken` (and `python -m kraken_energy`) with the `cli` extra
+(`pip install 'kraken-energy[cli]'`, which brings click and rich). The endpoint and the
 credential come from the same environment variables as `KrakenClient.from_env`; credentials are
 never taken as options, so they stay out of shell history and process lists.
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 __all__ = ["main"]
 
-CLI_EXTRA_HINT = "pip install 'kraken-client[cli]'"
+CLI_EXTRA_HINT = "pip install 'kraken-energy[cli]'"
 """What to run when click or rich is missing."""
 
 

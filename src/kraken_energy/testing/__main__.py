@@ -1,4 +1,4 @@
-"""``python -m kraken_client.testing``: serve the fake Kraken until interrupted (Ctrl-C)."""
+"""``python -m kraken_energy.testing``: serve the fake Kraken until interrupted (Ctrl-C)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ._server import DEFAULT_MAX_PAGE_SIZE, FakeKraken, FakeKrakenConfig
 
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGINT or SIGTERM; print the URL and the demo credentials first."""
-    parser = argparse.ArgumentParser(prog="python -m kraken_client.testing", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m kraken_energy.testing", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
     parser.add_argument(
         "--max-page-size", type=int, default=DEFAULT_MAX_PAGE_SIZE, help="largest page allowed"

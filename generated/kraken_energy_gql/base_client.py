@@ -4,7 +4,7 @@
 """The base class of the generated client: one JSON POST per operation over httpx.
 
 Replaces ariadne-codegen's default base client, which also carries websockets and file uploads
-this API does not use and is not strictly typed. The hand-written `kraken_client` layer injects
+this API does not use and is not strictly typed. The hand-written `kraken_energy` layer injects
 the `httpx.AsyncClient` (auth, timeouts, retries live there) and translates the exceptions below.
 """
 
@@ -18,7 +18,7 @@ from .base_model import UNSET, BaseModel
 
 
 class GraphQLClientError(Exception):
-    """Base of what the generated client raises; `kraken_client` translates every one."""
+    """Base of what the generated client raises; `kraken_energy` translates every one."""
 
     def __init__(self, message: str, response: httpx.Response) -> None:
         super().__init__(message)

@@ -40,8 +40,8 @@ DEMO_API_KEY: Final = "sk_test_fake_kraken_demo"
 DEMO_PASSWORD: Final = "fake-kraken-password"
 DEMO_ORGANIZATION_KEY: Final = "sk_test_fake_kraken_organization"
 DEMO_PRE_SIGNED_KEY: Final = "fake-kraken-pre-signed-key"
-DEMO_CLIENT_ID: Final = "fake-kraken-client"
-DEMO_CLIENT_SECRET: Final = "fake-kraken-client-secret"
+DEMO_CLIENT_ID: Final = "fake-kraken-energy"
+DEMO_CLIENT_SECRET: Final = "fake-kraken-energy-secret"
 
 TOKEN_LIFETIME: Final = 3600  # seconds; Kraken's tokens last an hour (exp - iat = 3600)
 REFRESH_LIFETIME: Final = 7 * 24 * 3600  # seconds; Kraken's refresh tokens last days

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final, NamedTuple, NotRequired
 
-from kraken_gql.enums import ReadingStatisticTypeEnum
+from kraken_energy_gql.enums import ReadingStatisticTypeEnum
 from pydantic import AwareDatetime, TypeAdapter
 from typing_extensions import TypedDict
 

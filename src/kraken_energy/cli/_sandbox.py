@@ -9,7 +9,7 @@ from typing import Final
 
 import click
 
-TESTING_EXTRA_HINT: Final = "pip install 'kraken-client[testing]'"
+TESTING_EXTRA_HINT: Final = "pip install 'kraken-energy[testing]'"
 
 POLL_SECONDS: Final = 0.2
 """How often the serving loop looks for Ctrl-C or SIGTERM."""
@@ -18,7 +18,7 @@ POLL_SECONDS: Final = 0.2
 def serve(port: int) -> None:
     """Serve until SIGINT or SIGTERM, after printing the URL and the demo credential.
 
-    The demo API key belongs to the fake alone (it is published in `kraken_client.testing`),
+    The demo API key belongs to the fake alone (it is published in `kraken_energy.testing`),
     so printing it reveals nothing.
 
     Raises:

@@ -9,7 +9,7 @@ cursors, injects faults deterministically and logs every request.
 
 Example:
     >>> import httpx
-    >>> from kraken_client.testing import DEMO_API_KEY, FakeKraken, RateLimit
+    >>> from kraken_energy.testing import DEMO_API_KEY, FakeKraken, RateLimit
     >>> with FakeKraken() as fake:  # doctest: +SKIP
     ...     fake.faults.add(RateLimit(on_requests=range(2, 4)))  # requests 2 and 3 get KT-CT-1199
     ...     login = "mutation($k: String) { obtainKrakenToken(input: {APIKey: $k}) { token } }"
@@ -31,11 +31,15 @@ Scenario controls:
     - ``fake.expire_tokens_after(uses=3)`` / ``(seconds=...)``, ``fake.expire_all_tokens()``.
     - ``fake.requests``: the request log (operation, variables, token, status, error codes).
 
-Run ``python -m kraken_client.testing`` to serve until Ctrl-C. Enable the ``fake_kraken`` pytest
-fixture with ``pytest_plugins = ["kraken_client.testing.pytest_plugin"]``.
+Run ``python -m kraken_energy.testing`` to serve until Ctrl-C. Enable the ``fake_kraken`` pytest
+fixture with ``pytest_plugins = ["kraken_energy.testing.pytest_plugin"]``.
 
 """
 
+# First: without the `testing` extra, this names the extra to install.
+from ._extra import TESTING_EXTRA_HINT
+
+# isort: split
 from ._auth import (
     DEMO_API_KEY,
     DEMO_CLIENT_ID,
@@ -92,6 +96,7 @@ __all__ = [
     "DEMO_PASSWORD",
     "DEMO_PRE_SIGNED_KEY",
     "DEMO_PROPERTY",
+    "TESTING_EXTRA_HINT",
     "Account",
     "Agreement",
     "Channel",

@@ -2,7 +2,7 @@
 
 Enable it in a ``conftest.py``::
 
-    pytest_plugins = ["kraken_client.testing.pytest_plugin"]
+    pytest_plugins = ["kraken_energy.testing.pytest_plugin"]
 """
 
 from __future__ import annotations

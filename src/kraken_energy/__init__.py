@@ -1,10 +1,10 @@
 """Typed async client for Kraken, the GraphQL API behind Octopus Energy, EDF GB and E.ON Next.
 
 The operations in `queries/` are generated into typed methods of `KrakenClient`; their result
-models live in `kraken_gql` (generated, never edited by hand).
+models live in `kraken_energy_gql` (generated, never edited by hand).
 
 Example:
-    >>> from kraken_client import KrakenClient
+    >>> from kraken_energy import KrakenClient
     >>> async with KrakenClient() as kraken:
     ...     result = await kraken.get_account(account_number="A-F523797D")
 
@@ -13,7 +13,7 @@ Example:
 from typing import TYPE_CHECKING, Any
 
 from ._auth import DEFAULT_REFRESH_MARGIN_SECONDS, KrakenAuth
-from ._client import KrakenClient
+from ._client import ClientOptions, KrakenClient
 from ._constants import (
     DEFAULT_CONNECT_TIMEOUT_SECONDS,
     DEFAULT_READ_TIMEOUT_SECONDS,
@@ -62,9 +62,10 @@ from ._retry import (
     RetryPolicy,
 )
 from ._retry import set_testing as set_retry_testing
+from ._version import __version__
 
 if TYPE_CHECKING:
-    from kraken_gql.enums import (
+    from kraken_energy_gql.enums import (
         ReadingDirectionType,
         ReadingFrequencyType,
         ReadingQualityType,
@@ -80,7 +81,7 @@ if TYPE_CHECKING:
     )
     from ._pages import Cost, Measurement, MeasurementStatistic
 
-# The measurement pipeline and its types load on first use, keeping `import kraken_client` fast.
+# The measurement pipeline and its types load on first use, keeping `import kraken_energy` fast.
 _LAZY = {
     **dict.fromkeys(
         (
@@ -90,9 +91,9 @@ _LAZY = {
             "ElectricityFilter",
             "GasFilter",
         ),
-        "kraken_client._measurements",
+        "kraken_energy._measurements",
     ),
-    **dict.fromkeys(("Cost", "Measurement", "MeasurementStatistic"), "kraken_client._pages"),
+    **dict.fromkeys(("Cost", "Measurement", "MeasurementStatistic"), "kraken_energy._pages"),
     **dict.fromkeys(
         (
             "ReadingDirectionType",
@@ -100,7 +101,7 @@ _LAZY = {
             "ReadingQualityType",
             "ReadingStatisticTypeEnum",
         ),
-        "kraken_gql.enums",
+        "kraken_energy_gql.enums",
     ),
 }
 
@@ -108,7 +109,7 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module 'kraken_client' has no attribute {name!r}")
+        raise AttributeError(f"module 'kraken_energy' has no attribute {name!r}")
     import importlib
 
     value = getattr(importlib.import_module(module), name)
@@ -138,6 +139,7 @@ __all__ = [
     "AuthenticationFailedError",
     "AuthorizationError",
     "Brand",
+    "ClientOptions",
     "ConnectError",
     "Connection",
     "ConnectionDroppedError",
@@ -177,5 +179,6 @@ __all__ = [
     "TokenExpiredError",
     "TransportError",
     "ValidationError",
+    "__version__",
     "set_retry_testing",
 ]

@@ -32,7 +32,7 @@ _LATEST = dt.datetime(9999, 12, 29, tzinfo=dt.UTC)
 
 
 def load_schema_sdl() -> str:
-    """Return the project's schema SDL, shipped as ``kraken_gql/schema.graphql``.
+    """Return the project's schema SDL, shipped as ``kraken_energy_gql/schema.graphql``.
 
     The package is located without being imported. When it is missing (a bare checkout), the
     ``schema.graphql`` at the repository root is used instead.
@@ -46,7 +46,7 @@ def load_schema_sdl() -> str:
 
     """
     candidates: list[Path] = []
-    spec = importlib.util.find_spec("kraken_gql")
+    spec = importlib.util.find_spec("kraken_energy_gql")
     if spec is not None and spec.submodule_search_locations:
         candidates += [Path(p) / SCHEMA_FILE for p in spec.submodule_search_locations]
     candidates += [parent / SCHEMA_FILE for parent in Path(__file__).resolve().parents[1:5]]
@@ -54,7 +54,7 @@ def load_schema_sdl() -> str:
         if candidate.is_file():
             return candidate.read_text(encoding="utf-8")
     raise FileNotFoundError(
-        f"No {SCHEMA_FILE} found (looked in kraken_gql and the repository); pass schema_sdl."
+        f"No {SCHEMA_FILE} found (looked in kraken_energy_gql and the repository); pass schema_sdl."
     )
 
 

@@ -24,17 +24,17 @@ from typing import (
     get_type_hints,
 )
 
-import kraken_gql
-import kraken_gql.base_model
-from kraken_gql import Client
-from kraken_gql.base_model import UNSET, BaseModel, UnsetType
+import kraken_energy_gql
+import kraken_energy_gql.base_model
+from kraken_energy_gql import Client
+from kraken_energy_gql.base_model import UNSET, BaseModel, UnsetType
 from pydantic import ValidationError as PydanticValidationError
 from typing_extensions import TypedDict
 
 from ._errors import InvalidArgumentError
 
 if TYPE_CHECKING:
-    from kraken_gql.input_types import UtilityFiltersInput
+    from kraken_energy_gql.input_types import UtilityFiltersInput
     from pydantic import TypeAdapter
 
 
@@ -71,7 +71,7 @@ class _GeneratedNames(Mapping[str, Any]):
     """
 
     def __getitem__(self, name: str) -> Any:
-        for namespace in (kraken_gql, kraken_gql.base_model):
+        for namespace in (kraken_energy_gql, kraken_energy_gql.base_model):
             try:
                 return getattr(namespace, name)
             except AttributeError:
@@ -79,10 +79,10 @@ class _GeneratedNames(Mapping[str, Any]):
         raise KeyError(name)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(kraken_gql.__all__)
+        return iter(kraken_energy_gql.__all__)
 
     def __len__(self) -> int:
-        return len(kraken_gql.__all__)
+        return len(kraken_energy_gql.__all__)
 
 
 ResultT = TypeVar("ResultT")

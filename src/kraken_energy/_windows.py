@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from kraken_gql.enums import ReadingFrequencyType
+from kraken_energy_gql.enums import ReadingFrequencyType
 
 _FIXED_WIDTHS = {
     ReadingFrequencyType.RAW_INTERVAL: timedelta(minutes=30),  # half-hourly settlement periods

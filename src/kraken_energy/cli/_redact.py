@@ -74,7 +74,7 @@ def enable_debug_logging(redact: Redactor) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
     handler.addFilter(_RedactingFilter(redact))
-    for name, level in (("kraken_client", logging.DEBUG), ("httpx", logging.INFO)):
+    for name, level in (("kraken_energy", logging.DEBUG), ("httpx", logging.INFO)):
         logger = logging.getLogger(name)
         logger.setLevel(level)
         logger.addHandler(handler)

@@ -27,9 +27,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kraken_gql.client import GET_MEASUREMENTS_OPERATION, GET_PROPERTY_MEASUREMENTS_OPERATION
-from kraken_gql.enums import ReadingDirectionType, ReadingFrequencyType, ReadingQualityType
-from kraken_gql.input_types import ElectricityFiltersInput, GasFiltersInput, UtilityFiltersInput
+from kraken_energy_gql.client import GET_MEASUREMENTS_OPERATION, GET_PROPERTY_MEASUREMENTS_OPERATION
+from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType, ReadingQualityType
+from kraken_energy_gql.input_types import (
+    ElectricityFiltersInput,
+    GasFiltersInput,
+    UtilityFiltersInput,
+)
 from pydantic import TypeAdapter
 
 from ._client import share_exchange_slots
@@ -39,7 +43,7 @@ from ._pagination import DEFAULT_MAX_PAGES, Connection, advance, fetch_page, too
 from ._windows import has_buckets, windows
 
 if TYPE_CHECKING:
-    from kraken_gql import GetPropertyMeasurements
+    from kraken_energy_gql import GetPropertyMeasurements
 
     from ._client import KrakenClient
 
