@@ -1,7 +1,8 @@
 """The project's two commands, needing only Python 3.11 and pip: `test` and `demo` (and `bench`).
 
 Usage:
-    python3 scripts/dev.py test   # lint, type-check, check generated code, run every test
+    python3 scripts/dev.py test   # lint, type-check, check generated code, run every test,
+                                  # then build the wheel and use it in a fresh environment
     python3 scripts/dev.py demo   # the main job (see `demo` below)
     python3 scripts/dev.py bench [ARGS]  # the benchmark suite; writes BENCHMARKS.md (see --help)
 
@@ -45,6 +46,8 @@ def test() -> None:
     run(str(PYTHON), "-m", "mypy")
     run(str(PYTHON), "scripts/generate.py", "--check")
     run(str(PYTHON), "-m", "pytest")
+    # The wheel, installed into a fresh environment as a user installs it, and used there.
+    run(str(PYTHON), "scripts/install_check.py")
 
 
 def demo() -> None:
@@ -54,7 +57,7 @@ def demo() -> None:
     from the environment are not passed on, so a real account is never touched.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("KRAKEN_")}
-    kraken = [str(PYTHON), "-m", "kraken_client"]  # the `kraken` console script, from the venv
+    kraken = [str(PYTHON), "-m", "kraken_energy"]  # the `kraken` console script, from the venv
     sandbox = subprocess.Popen(
         [*kraken, "sandbox"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
     )
