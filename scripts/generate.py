@@ -37,6 +37,7 @@ from update_schema import build_pruned
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX_COMMAND = "python scripts/update_schema.py && python scripts/generate.py"
+REFERENCE_FIX_COMMAND = "python scripts/reference_schemas.py"
 
 
 def read_config() -> dict[str, Any]:
@@ -114,8 +115,12 @@ def check_schema() -> list[str]:
         print(f"note: schema.graphql comes from the endpoint {source}; not re-fetched here")
         return []
     if not (ROOT / source).exists():
-        print(f"note: schema source {source} not found; schema.graphql not compared with it")
-        return []
+        # Never "up to date" for what was not compared: a missing source fails the check.
+        raise SchemaToolError(
+            f"schema.graphql's source {source} is missing, so schema.graphql cannot be checked; "
+            f"restore it (reference copies: {REFERENCE_FIX_COMMAND}) or pass another source to "
+            "scripts/update_schema.py --source"
+        )
     expected = build_pruned(source, ROOT / "queries")
     if (ROOT / "schema.graphql").read_text(encoding="utf-8") != expected:
         return ["schema.graphql"]

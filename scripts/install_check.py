@@ -9,8 +9,9 @@ Run by `python3 scripts/dev.py test` as a step of its own beside pytest. It:
 3. installs the wheel into a fresh virtual environment (no editable install, no source tree on
    `sys.path`) and checks that `kraken_energy.testing` and the `kraken` command, without their
    extras, fail naming the extra to install;
-4. installs the `cli` and `testing` extras and, there, imports every public name, checks `__version__` against the installed metadata, and
-   runs the demo fetch: `kraken-energy measurements` for the documented week against the fake.
+4. installs the `cli` and `testing` extras and, there, imports every public name, checks
+   `__version__` against the installed metadata, and runs the demo fetch (`kraken-energy
+   measurements` for the documented week) against the fake.
 
 Exit status 0 when the installed wheel works, 1 otherwise (the failing step is printed).
 """

@@ -1,20 +1,18 @@
-"""Paths the tests share: the project root and the reference schemas beside the checkout."""
+"""Paths the tests share: the project root and the facts-only reference schemas it commits."""
 
 import sys
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "scripts") not in sys.path:
     sys.path.insert(0, str(ROOT / "scripts"))
 
-REFERENCE_SCHEMAS = ROOT.parent / "shared" / "kraken" / "schemas"
+# Facts-only copies made by scripts/reference_schemas.py: present in every clone.
+REFERENCE_SCHEMAS = ROOT / "reference" / "schemas"
 GB_NOVEMBER = REFERENCE_SCHEMAS / "octopus-gb-2024-11-28.graphql"
 
 
 def reference_schema(path: Path) -> Path:
-    """Return `path`, or skip the test when the shared reference schemas are not beside the repo."""
-    if not path.exists():
-        pytest.skip(f"reference schema {path.name} not found (../shared/kraken/schemas is absent)")
+    """Return `path`, failing with the fix when the committed copy is missing."""
+    assert path.exists(), f"{path} is missing; run: python scripts/reference_schemas.py"
     return path

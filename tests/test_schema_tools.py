@@ -6,7 +6,7 @@ import httpx
 import pytest
 from graphql import build_schema, get_introspection_query, graphql_sync, parse
 from pytest_httpx import HTTPXMock
-from reference import GB_NOVEMBER, ROOT, reference_schema
+from reference_schemas import facts_only
 from schema_tools import (
     SchemaToolError,
     deprecated_usages,
@@ -17,6 +17,8 @@ from schema_tools import (
     validation_errors,
 )
 from update_schema import build_pruned
+
+from reference import GB_NOVEMBER, REFERENCE_SCHEMAS, ROOT, reference_schema
 
 SMALL_SDL = """
 "A description that must not survive."
@@ -151,3 +153,31 @@ def test_operations_validate_against_the_committed_schema() -> None:
     """Every operation in queries/ validates against schema.graphql."""
     schema = load_schema_file(ROOT / "schema.graphql")
     assert validation_errors(schema, load_operations(ROOT / "queries")) == []
+
+
+def test_reference_copies_hold_facts_only() -> None:
+    """The committed reference schemas carry no descriptions and no deprecation reasons."""
+    copies = sorted(REFERENCE_SCHEMAS.glob("*.graphql"))
+    assert [p.name for p in copies] == [
+        "edf-gb-2026-07-27.graphql", "octopus-gb-2024-07-14.graphql",
+        "octopus-gb-2024-11-28.graphql"]
+    for path in copies:
+        text = path.read_text(encoding="utf-8")
+        assert '"""' not in text and "@deprecated(" not in text, path.name
+        assert "@deprecated" in text, path.name  # the bare markers are kept
+
+
+def test_facts_only_drops_prose_and_keeps_types() -> None:
+    """facts_only removes descriptions and reasons, keeping names, types, defaults and markers."""
+    schema = build_schema('''
+        "A type." type Query {
+            "A field." old("An arg." a: Int = 3): Int @deprecated(reason: "Gone.")
+            mode: Mode
+        }
+        "Modes." enum Mode { "On." ON OFF @deprecated(reason: "Off.") }
+    ''')
+    text = facts_only(schema)
+    assert "old(a: Int = 3): Int @deprecated" in text
+    assert "OFF @deprecated" in text
+    for prose in ("A type.", "A field.", "An arg.", "Gone.", "Modes.", "On.", "Off."):
+        assert prose not in text
