@@ -6,6 +6,7 @@ import httpx
 import pytest
 from graphql import build_schema, get_introspection_query, graphql_sync, parse
 from pytest_httpx import HTTPXMock
+from reference import GB_NOVEMBER, REFERENCE_SCHEMAS, ROOT, reference_schema
 from reference_schemas import facts_only
 from schema_tools import (
     SchemaToolError,
@@ -17,8 +18,6 @@ from schema_tools import (
     validation_errors,
 )
 from update_schema import build_pruned
-
-from reference import GB_NOVEMBER, REFERENCE_SCHEMAS, ROOT, reference_schema
 
 SMALL_SDL = """
 "A description that must not survive."
