@@ -1,0 +1,1 @@
+"""Keep many accounts' readings in a local store, incrementally and resumably."""
