@@ -351,7 +351,7 @@ class SqliteStore:
 
     def all_series(self, account_number: str | None = None) -> Iterator[SeriesRecord]:
         """Every stored series (of one account), ordered by account, property and identity."""
-        where, parameters = ("", ())
+        where, parameters = "", tuple[str, ...]()
         if account_number is not None:
             where, parameters = ("WHERE account_number = ?", (account_number,))
         query = f"SELECT {_SERIES_COLUMNS} FROM series {where} ORDER BY {_SERIES_ORDER}"
