@@ -1,0 +1,424 @@
+"""`sync`: every series of many accounts into a `Store`, incrementally, resumably, paced.
+
+One run, from the top:
+
+1. Accounts come from the caller (a list, a file read line by line, or any async iterable) or,
+   with `accounts=None`, from the viewer (`get_viewer_accounts`, which also brings each
+   account's meter points, so no second discovery request is needed for them).
+2. `concurrency` workers take accounts one at a time (the account list is never held whole).
+   A worker discovers the account's series (`get_account`: each property's electricity and gas
+   meter points and their smart devices; see `series_of`), and records each in the store.
+3. Per series it fetches `[start, until)`, where `start` is the series' resume point minus the
+   re-fetch margin (recent readings are revised) or, for a series with nothing stored, `since`.
+   Readings arrive in time order and are written a page at a time; each write moves the
+   series' resume point in the same transaction, so a run killed at any moment (SIGKILL too)
+   loses nothing committed and the next run starts where it stopped.
+4. Requests are paced evenly when `requests_per_hour` is given (an httpx request hook on the
+   client, so token requests count too); rate limits are handled by the client's retry policy,
+   and a rate limit that outlasts it stops the run with `AllowanceExhaustedError`, whose stats
+   say what was done. Other failures of one account are counted and the run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+import httpx
+from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType
+
+from .._client import KrakenClient
+from .._errors import (
+    AuthenticationFailedError,
+    InvalidArgumentError,
+    KrakenError,
+    RateLimitedError,
+)
+from .._measurements import ElectricityFilter, GasFilter
+from ._store import SeriesKey, Store
+
+logger = logging.getLogger("kraken_energy.sync")
+
+DEFAULT_SYNC_CONCURRENCY: Final = 8
+"""Accounts synced at once (each with one request in flight)."""
+DEFAULT_SINCE: Final = timedelta(days=30)
+"""Where a series with nothing stored begins, before `until`."""
+DEFAULT_REFETCH_MARGIN: Final = timedelta(days=2)
+"""How far before a series' resume point a run fetches again: Kraken revises recent readings."""
+DEFAULT_SYNC_FREQUENCY: Final = ReadingFrequencyType.THIRTY_MIN_INTERVAL
+"""The readings a sync keeps: half-hourly, the finest that every smart meter reports."""
+WRITE_BATCH: Final = 1000
+"""Readings per store transaction: one page at the default page size."""
+
+
+class AllowanceExhaustedError(RateLimitedError):
+    """Kraken's allowance ran out for longer than the retry policy waits; the run stopped.
+
+    Everything fetched until then is committed; run the sync again after `resume_at` (when
+    Kraken said, else None) and it continues where it stopped. `stats` says what was done.
+    """
+
+    def __init__(self, cause: RateLimitedError, stats: SyncStats) -> None:
+        KrakenError.__init__(self, f"the rate-limit allowance is spent: {cause}")
+        self.cause = cause
+        self.stats = stats
+        self.resume_at: datetime | None = getattr(cause, "resets_at", None)
+
+
+@dataclass
+class SyncStats:
+    """What a sync did so far; the sync updates it in place and returns it at the end."""
+
+    accounts_total: int | None = None
+    """How many accounts the run was given, when known in advance."""
+    accounts_done: int = 0
+    accounts_failed: int = 0
+    series: int = 0
+    readings_written: int = 0
+    """Readings added or changed in the store (an identical reading again counts for nothing)."""
+    requests: int = 0
+    """HTTP requests sent, token requests included."""
+    rate_limits: int = 0
+    """Answers that were rate-limited (HTTP 429 or KT-CT-1199)."""
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    """(account number, error) for each account that failed; the run went on without it."""
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the run started."""
+        return time.monotonic() - self.started
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """One series of a property and the filter that fetches exactly it."""
+
+    property_id: str
+    key: SeriesKey
+    filter: ElectricityFilter | GasFilter
+
+
+def series_of(account: Any, frequency: ReadingFrequencyType) -> list[SeriesSpec]:
+    """List the series of an account's properties: one per meter point and smart device.
+
+    `account` is a discovery result (`get_account().account` or a viewer account). Electricity
+    meter points give consumption (import) series; gas meter points give gas series. A meter
+    point without smart devices gives one series keyed by its supply point alone.
+    """
+    specs: list[SeriesSpec] = []
+    for prop in account.properties or ():
+        if prop is None or prop.id is None:
+            continue
+        for point in prop.electricity_meter_points or ():
+            if point is None:
+                continue
+            for device in _devices(point):
+                key = SeriesKey(
+                    "electricity",
+                    point.mpan,
+                    device,
+                    direction=ReadingDirectionType.CONSUMPTION.value,
+                    frequency=frequency.value,
+                )
+                spec_filter = ElectricityFilter(
+                    frequency=frequency,
+                    direction=ReadingDirectionType.CONSUMPTION,
+                    supply_point=point.mpan,
+                    device_id=device,
+                )
+                specs.append(SeriesSpec(prop.id, key, spec_filter))
+        for gas_point in prop.gas_meter_points or ():
+            if gas_point is None or gas_point.mprn is None:
+                continue
+            for device in _devices(gas_point):
+                key = SeriesKey("gas", gas_point.mprn, device, frequency=frequency.value)
+                gas_filter = GasFilter(
+                    frequency=frequency, supply_point=gas_point.mprn, device_id=device
+                )
+                specs.append(SeriesSpec(prop.id, key, gas_filter))
+    return specs
+
+
+def _devices(point: Any) -> list[str | None]:
+    """List the point's smart device ids, or `[None]`: one series keyed by its supply point."""
+    found = sorted(
+        {
+            device.device_id
+            for meter in point.meters or ()
+            if meter is not None
+            for device in meter.smart_devices or ()
+            if device is not None
+        }
+    )
+    return list(found) or [None]
+
+
+class _Pacer:
+    """An httpx request hook: counts requests and spaces them evenly when given a rate."""
+
+    def __init__(
+        self,
+        stats: SyncStats,
+        requests_per_hour: float | None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._stats = stats
+        self._interval = 3600.0 / requests_per_hour if requests_per_hour else 0.0
+        self._next: float | None = None
+        self._clock = clock
+        self._sleep = sleep
+
+    async def before_request(self, _request: httpx.Request | None) -> None:
+        self._stats.requests += 1
+        if not self._interval:
+            return
+        # Book the next free slot before waiting (no await in between, so no lock is needed):
+        # concurrent requests take consecutive slots, one interval apart.
+        now = self._clock()
+        slot = now if self._next is None else max(now, self._next)
+        self._next = slot + self._interval
+        if slot > now:
+            await self._sleep(slot - now)
+
+    async def after_response(self, response: httpx.Response) -> None:
+        if response.status_code == 429:
+            self._stats.rate_limits += 1
+
+
+async def sync(
+    client: KrakenClient,
+    store: Store,
+    accounts: Iterable[str] | AsyncIterable[str] | None = None,
+    *,
+    until: datetime | None = None,
+    since: date | datetime | None = None,
+    frequency: ReadingFrequencyType = DEFAULT_SYNC_FREQUENCY,
+    timezone: str = "Europe/London",
+    concurrency: int = DEFAULT_SYNC_CONCURRENCY,
+    requests_per_hour: float | None = None,
+    refetch_margin: timedelta = DEFAULT_REFETCH_MARGIN,
+    on_progress: Callable[[SyncStats], None] | None = None,
+) -> SyncStats:
+    """Bring the store up to date with every series of `accounts`, up to `until`.
+
+    Args:
+        client: an open `KrakenClient`; its retry policy decides how long a rate limit is
+            waited out.
+        store: where readings go (`SqliteStore`).
+        accounts: account numbers (any iterable, or async iterable: read lazily); None takes
+            the viewer's accounts.
+        until: the instant after the last reading (exclusive, aware); default now.
+        since: where a series with nothing stored begins (a date is midnight in `timezone`);
+            default `DEFAULT_SINCE` before `until`.
+        frequency: the readings kept, half-hourly by default.
+        timezone: an IANA name: bucket boundaries and the offsets of stored times.
+        concurrency: accounts synced at once, each with one request in flight.
+        requests_per_hour: space requests evenly to stay within this many per hour.
+        refetch_margin: how far before each series' resume point to fetch again.
+        on_progress: called with the stats after each write and each account.
+
+    Returns:
+        The run's `SyncStats`.
+
+    Raises:
+        InvalidArgumentError: a bad argument, before any request.
+        AllowanceExhaustedError: rate-limited beyond the client's retry policy; the run
+            stopped cleanly and the next one continues.
+        AuthenticationFailedError: the credential was refused.
+        StoreError: the store could not be written.
+
+    Example:
+        >>> async with KrakenClient.from_env() as kraken:  # doctest: +SKIP
+        ...     with SqliteStore("readings.db") as store:
+        ...         stats = await sync(kraken, store, ["A-F523797D"])
+    """
+    zone = _zone(timezone)
+    end = _until(until)
+    start_default = _since(since, end, zone)
+    if concurrency < 1:
+        raise InvalidArgumentError("concurrency", f"must be at least 1, not {concurrency}")
+    if requests_per_hour is not None and not requests_per_hour > 0:
+        raise InvalidArgumentError(
+            "requests_per_hour", f"must be positive, not {requests_per_hour}"
+        )
+    stats = SyncStats()
+    if isinstance(accounts, list | tuple):
+        stats.accounts_total = len(accounts)
+    pacer = _Pacer(stats, requests_per_hour)
+    hooks = client.http_client.event_hooks
+    hooks["request"].append(pacer.before_request)
+    hooks["response"].append(pacer.after_response)
+    run = _Run(
+        client,
+        store,
+        stats,
+        frequency,
+        zone,
+        end,
+        start_default,
+        refetch_margin,
+        on_progress or (lambda _stats: None),
+    )
+    try:
+        source = _account_source(client, accounts, run)
+        workers = [asyncio.create_task(run.worker(source)) for _ in range(concurrency)]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+    except RateLimitedError as exc:
+        raise AllowanceExhaustedError(exc, stats) from exc
+    finally:
+        hooks["request"].remove(pacer.before_request)
+        hooks["response"].remove(pacer.after_response)
+    return stats
+
+
+class _AccountSource:
+    """Hands out accounts one at a time to the workers, from whatever iterable was given."""
+
+    def __init__(self, iterator: AsyncIterator[tuple[str, Any]]) -> None:
+        self._iterator = iterator
+        self._lock = asyncio.Lock()
+
+    async def next(self) -> tuple[str, Any] | None:
+        async with self._lock:
+            return await anext(self._iterator, None)
+
+
+def _account_source(
+    client: KrakenClient, accounts: Iterable[str] | AsyncIterable[str] | None, run: _Run
+) -> _AccountSource:
+    async def given() -> AsyncIterator[tuple[str, Any]]:
+        if isinstance(accounts, AsyncIterable):
+            async for number in accounts:
+                yield number.strip(), None
+        else:
+            for number in accounts or ():
+                yield number.strip(), None
+
+    async def viewers() -> AsyncIterator[tuple[str, Any]]:
+        viewer = (await client.get_viewer_accounts()).viewer
+        found = [a for a in (viewer.accounts if viewer else None) or () if a is not None]
+        run.stats.accounts_total = len(found)
+        for account in found:
+            if account.number:
+                yield account.number, account
+
+    return _AccountSource(viewers() if accounts is None else given())
+
+
+@dataclass
+class _Run:
+    client: KrakenClient
+    store: Store
+    stats: SyncStats
+    frequency: ReadingFrequencyType
+    zone: ZoneInfo
+    until: datetime
+    since: datetime
+    margin: timedelta
+    report: Callable[[SyncStats], None]
+
+    async def worker(self, source: _AccountSource) -> None:
+        while (item := await source.next()) is not None:
+            number, details = item
+            if not number:
+                continue
+            try:
+                await self.account(number, details)
+            except (RateLimitedError, AuthenticationFailedError):
+                raise  # the whole run stops: no other account would fare better
+            except KrakenError as exc:
+                self.stats.accounts_failed += 1
+                self.stats.failures.append((number, f"{type(exc).__name__}: {exc}"))
+                logger.warning("account %s failed: %s: %s", number, type(exc).__name__, exc)
+            else:
+                self.stats.accounts_done += 1
+            self.report(self.stats)
+
+    async def account(self, number: str, details: Any) -> None:
+        if details is None or not hasattr(details, "properties"):
+            details = (await self.client.get_account(account_number=number)).account
+        seen = datetime.now(UTC)
+        for spec in series_of(details, self.frequency):
+            record = self.store.series(number, spec.property_id, spec.key, seen)
+            self.stats.series += 1
+            start = self.since
+            if record.fetched_until is not None:
+                start = _local_midnight(record.fetched_until - self.margin, self.zone)
+            if start >= self.until:
+                continue
+            await self.series(number, spec, record.id, start)
+
+    async def series(self, number: str, spec: SeriesSpec, series_id: int, start: datetime) -> None:
+        gas = spec.filter if isinstance(spec.filter, GasFilter) else None
+        readings = self.client.measurements(
+            number,
+            start=start,
+            end=self.until,
+            timezone=self.zone.key,
+            property_id=spec.property_id,
+            concurrency=1,
+            electricity=spec.filter if isinstance(spec.filter, ElectricityFilter) else None,
+            gas=gas,
+        )
+        batch = []
+        async for reading in readings:
+            batch.append(reading)
+            if len(batch) >= WRITE_BATCH:
+                last = batch[-1]
+                covered = last.end_at or last.read_at
+                self.stats.readings_written += self.store.write(
+                    series_id, batch, covered, datetime.now(UTC)
+                )
+                batch = []
+                self.report(self.stats)
+        self.stats.readings_written += self.store.write(
+            series_id, batch, self.until, datetime.now(UTC)
+        )
+        self.report(self.stats)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise InvalidArgumentError("timezone", f"unknown timezone {name!r}") from exc
+
+
+def _until(until: datetime | None) -> datetime:
+    if until is None:
+        return datetime.now(UTC)
+    if not isinstance(until, datetime) or until.tzinfo is None:
+        raise InvalidArgumentError("until", "must be a timezone-aware datetime")
+    return until
+
+
+def _since(since: date | datetime | None, until: datetime, zone: ZoneInfo) -> datetime:
+    if since is None:
+        return _local_midnight(until - DEFAULT_SINCE, zone)
+    if isinstance(since, datetime):
+        if since.tzinfo is None:
+            raise InvalidArgumentError("since", "must be a date or a timezone-aware datetime")
+        return since
+    if isinstance(since, date):
+        return datetime(since.year, since.month, since.day, tzinfo=zone)
+    raise InvalidArgumentError("since", f"must be a date or datetime, not {type(since).__name__}")
+
+
+def _local_midnight(instant: datetime, zone: ZoneInfo) -> datetime:
+    """Return the start of `instant`'s day in `zone`: every bucket up to a day starts there."""
+    local = instant.astimezone(zone)
+    return datetime(local.year, local.month, local.day, tzinfo=zone)
