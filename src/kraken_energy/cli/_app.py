@@ -29,7 +29,7 @@ from .. import (
     KrakenClient,
     KrakenError,
 )
-from . import _accounts, _sandbox
+from . import _accounts, _sandbox, _sync
 from ._output import FORMATS, Writer, destination, make_writer
 from ._progress import FetchProgress
 from ._redact import Redactor, enable_debug_logging
@@ -373,3 +373,8 @@ async def _discover(state: _State, account: str | None) -> list[_accounts.Accoun
 def sandbox(port: int) -> None:
     """Serve the fake Kraken on 127.0.0.1 until Ctrl-C, with a demo credential to use."""
     _sandbox.serve(port)
+
+
+# --- kraken sync, kraken export ---------------------------------------------------------------
+
+_sync.register(kraken, _State, _verbose_option)

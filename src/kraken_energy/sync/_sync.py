@@ -343,7 +343,7 @@ class _Run:
             except KrakenError as exc:
                 self.stats.accounts_failed += 1
                 self.stats.failures.append((number, f"{type(exc).__name__}: {exc}"))
-                logger.warning("account %s failed: %s: %s", number, type(exc).__name__, exc)
+                logger.debug("account %s failed: %s: %s", number, type(exc).__name__, exc)
             else:
                 self.stats.accounts_done += 1
             self.report(self.stats)
