@@ -1,6 +1,5 @@
 """sync(): every series of many accounts into the store, exactly once, incrementally."""
 
-import dataclasses
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,45 +22,17 @@ from kraken_energy.testing import (
     FakeKraken,
     FakeKrakenConfig,
     RateLimit,
-    default_scenario,
-)
-from kraken_energy.testing._data import (
-    IMPORT_RATE,
-    Account,
-    Agreement,
-    Channel,
-    Meter,
-    MeterPoint,
-    Property,
-    SmartDevice,
-    Tariff,
+    many_accounts_scenario,
 )
 
 LONDON = ZoneInfo("Europe/London")
 UNTIL = datetime(2024, 10, 8, tzinfo=LONDON)
 SINCE = date(2024, 10, 1)
-TARIFF = Tariff("StandardTariff", "E-1R-X", "X", "Flexible")
-
-
-def numbered_account(n: int, owner: str) -> Account:
-    """One property with one smart electricity meter, readings from September to November."""
-    device = f"00-00-00-FF-FE-00-{n // 256:02X}-{n % 256:02X}"
-    point = MeterPoint(
-        id=f"8{n:05d}", utility="ELECTRICITY", supply_point_id=f"19{n:011d}",
-        meters=(Meter(f"6{n:05d}", f"S{n:08d}", (SmartDevice(device, f"S{n:08d}", "ESME"),)),),
-        agreements=(Agreement(n, datetime(2024, 1, 1, tzinfo=UTC), None, TARIFF),),
-        channels=(Channel("CONSUMPTION", device, datetime(2024, 9, 1, tzinfo=UTC),
-                          datetime(2024, 11, 1, tzinfo=UTC), 100 + n, *IMPORT_RATE),),
-    )
-    prop = Property(f"9{n:05d}", f"{n} Sync Street", "SY1 1AA", (point,))
-    return Account(f"A-{n:08X}", owner, (prop,))
 
 
 def scenario(accounts: int):
-    base = default_scenario()
-    owner = base.users[0].id
-    extra = tuple(numbered_account(n, owner) for n in range(1, accounts + 1))
-    return dataclasses.replace(base, accounts=extra)
+    start = datetime(2024, 9, 1, tzinfo=UTC)
+    return many_accounts_scenario(accounts, start, datetime(2024, 11, 1, tzinfo=UTC))
 
 
 NUMBERS = [f"A-{n:08X}" for n in range(1, 5)]

@@ -81,6 +81,7 @@ from ._faults import (
     UnknownTypename,
 )
 from ._log import RequestRecord
+from ._many import many_accounts_scenario, numbered_account
 from ._schema import load_schema_sdl
 from ._server import FakeKraken, FakeKrakenConfig
 
@@ -124,4 +125,6 @@ __all__ = [
     "User",
     "default_scenario",
     "load_schema_sdl",
+    "many_accounts_scenario",
+    "numbered_account",
 ]
