@@ -100,9 +100,8 @@ def main() -> int:
     args = parser.parse_args()
     scenario = long_scenario() if args.long_history else None
     if args.sync_accounts:
-        scenario = many_accounts_scenario(
-            args.sync_accounts, SYNC_UNTIL - dt.timedelta(days=30), SYNC_UNTIL + dt.timedelta(days=2)
-        )
+        start, end = SYNC_UNTIL - dt.timedelta(days=30), SYNC_UNTIL + dt.timedelta(days=2)
+        scenario = many_accounts_scenario(args.sync_accounts, start, end)
     config = FakeKrakenConfig(max_page_size=args.max_page_size)
     with FakeKraken(config=config, scenario=scenario) as fake:
         if args.latency > 0:
