@@ -5,8 +5,9 @@ import shutil
 
 from check_compat import compat_matrix, failures, load_schemas, main, render_text
 from graphql import build_schema, get_introspection_query, graphql_sync, parse
-from reference import GB_NOVEMBER, REFERENCE_SCHEMAS, ROOT, reference_schema
 from schema_tools import load_operations
+
+from reference import GB_NOVEMBER, REFERENCE_SCHEMAS, ROOT, reference_schema
 
 FULL_SDL = """
 type Query { account(number: String!): Account  rates: [Float] }
@@ -82,7 +83,7 @@ def test_cli_exits_1_with_matrix_and_reasons(tmp_path, capsys) -> None:
     assert "getRates       ok       FAIL" in out
     assert "getRates on brand_b:" in out
     assert "Result: 2 of 6 checks fail." in out
-    assert "python scripts/check_compat.py --schemas" in out
+    assert "python scripts/kraken_tools.py compat --schemas" in out
 
 
 def test_allow_failures_reports_without_failing(tmp_path, capsys) -> None:
