@@ -9,7 +9,6 @@ from pathlib import Path
 import generate
 import pytest
 from codegen_plugins import CodegenError
-
 from reference import ROOT
 
 SNAPSHOT = ROOT / "tests" / "codegen_snapshot"

@@ -17,9 +17,8 @@ from graphql import (
     parse,
 )
 from pytest_httpx import HTTPXMock
-from schema_tools import load_operations, load_schema, prune_schema
-
 from reference import REFERENCE_SCHEMAS, ROOT, reference_schema
+from schema_tools import load_operations, load_schema, prune_schema
 
 OLD_SDL = """
 type Query {

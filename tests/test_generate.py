@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import generate
-
 from reference import ROOT
 
 GENERATED = ROOT / "generated" / "kraken_energy_gql"
