@@ -36,8 +36,10 @@ from kraken_energy import KrakenClient
 NAME: Final = "parse"
 NODES: Final = 1000
 URL: Final = "http://127.0.0.1/v1/graphql/"
-TARGET_RATIO: Final = 0.7
-"""This client's end-to-end time per node, at most this fraction of ariadne's default."""
+TARGET_RATIO: Final = 0.45
+"""measurements() records (statistics included), at most this fraction of ariadne's default."""
+METHOD_TARGET_RATIO: Final = 1.0
+"""The generated method's time per node, at most this fraction of ariadne's default."""
 CALLS_PER_RUN: Final = 5
 US_PER_NODE: Final = 1e6 / NODES  # seconds per page -> microseconds per node
 
@@ -51,10 +53,9 @@ is measured end to end, from response bytes to models, through its real client m
 - **this client, records** (the target row): `KrakenClient(url, http_client=...)`, then
   `[m async for m in kraken.measurements("A-1", property_id="1", start=..., end=...,
   page_size={NODES})]`: argument checks, retry policy, error classification, one-pass validation
-  of the bytes (exact `Decimal`s, aware `datetime`s, open enums) into `Measurement` records. This
-  is how the client reads measurement pages. Statistics are validated with the page (exact
-  decimals included) and built into `MeasurementStatistic` objects when `.statistics` is read;
-  a second row reads them for every record.
+  of the bytes (exact `Decimal`s, aware `datetime`s, open enums) into `Measurement` records, with
+  their `MeasurementStatistic`s built once per reading. This is how the client reads measurement
+  pages; a second row also reads `.statistics` of every record.
 - **this client, generated models**: `await kraken.get_property_measurements(property_id="1",
   first={NODES})`, the generated method, validated in one pass into its pydantic models.
 - **ariadne-codegen default**: a client generated at benchmark time into a temporary folder, with
@@ -67,8 +68,8 @@ is measured end to end, from response bytes to models, through its real client m
 
 Each run makes {CALLS_PER_RUN} calls with the garbage collector paused (as `timeit` does; it runs
 between runs); the figure is seconds per call divided by {NODES:,} nodes.
-The target compares this client's measurement path (records) with ariadne's default
-(ratio ≤ {TARGET_RATIO}); the generated-models row shows its ratio too.
+Targets: this client's measurement path (records) at most {TARGET_RATIO}x ariadne's default,
+its generated method at most {METHOD_TARGET_RATIO}x.
 """
 
 
@@ -268,17 +269,18 @@ def run(context: Context) -> list[Result]:
                 samples["records-statistics"],
                 unit,
                 ratio=samples["records-statistics"].median / reference,
-                note="statistics are validated with the page and built into objects when read",
+                note="statistics are built with each record; this row only reads them",
             )
         )
         results.append(
-            Result(
+            ratio_at_most(
                 NAME,
                 "this client, bytes → generated typed models",
                 samples["ours"],
                 unit,
-                ratio=samples["ours"].median / reference,
-                note="ratio to ariadne default, bytes → models",
+                reference,
+                METHOD_TARGET_RATIO,
+                "ariadne default",
             )
         )
         results.append(Result(NAME, "ariadne default, bytes → models", samples["ariadne"], unit))

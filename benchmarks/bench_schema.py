@@ -1,7 +1,7 @@
 """Schema: how long regeneration takes, and the drift check on the real GB pair (July to November).
 
 The drift figure replaces the former benchmarks/bench_drift.py: each run does in-process what
-`check_schema_drift.py --old JULY --new NOVEMBER` does.
+`kraken_tools.py drift --old JULY --new NOVEMBER` does.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ DRIFT_BUDGET_SECONDS: Final = 3.0
 
 METHOD: Final = f"""
 - **regenerate**: `generate.build_package(folder)` into a fresh temporary folder per run: what
-  `scripts/generate.py` does before comparing or copying (ariadne-codegen on the pruned
-  `schema.graphql` and `queries/`, `postprocess.py`, `ruff format`). No target; recorded so that
-  regressions show.
-- **drift check**: in-process, what `check_schema_drift.py --old {OLD.name} --new {NEW.name}`
-  does: read and build both full schemas (~1,400 types each), diff them, scope the changes to the
+  `kraken_tools.py generate` and `check` do before comparing or copying (ariadne-codegen with the
+  plugins of `scripts/codegen_plugins.py` on the pruned `schema.graphql` and `queries/`). No
+  target; recorded so that regressions show.
+- **drift check**: in-process, what `kraken_tools.py drift --old {OLD.name} --new {NEW.name}`
+  `kraken_tools.py drift` does: read and build both full schemas (~1,400 types each), diff them, scope the changes to the
   operations in `queries/`, render the text report. Target: at most
   {DRIFT_BUDGET_SECONDS:g} s. Skipped, with the reason, when `../shared/kraken/schemas` is absent.
 """

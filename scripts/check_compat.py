@@ -1,8 +1,8 @@
 """Validate every operation against every brand's Kraken schema, and print the matrix.
 
 Usage:
-    python scripts/check_compat.py --schemas ../shared/kraken/schemas
-    python scripts/check_compat.py --schemas DIR [--queries DIR] [--format text|markdown]
+    python scripts/kraken_tools.py compat --schemas ../shared/kraken/schemas
+    python scripts/kraken_tools.py compat --schemas DIR [--queries DIR] [--format text|markdown]
         [--allow-failures]
 
 Each operation is validated on its own, with the fragments it spreads, against each schema in DIR
@@ -68,7 +68,7 @@ def _verdict(matrix: Matrix, schemas_dir: str) -> list[str]:
         f"Result: {failed} of {checks} checks fail.",
         "Fix: change the failing operations until they validate on every schema (or keep a "
         "brand-specific operation apart), then re-run: "
-        f"python scripts/check_compat.py --schemas {schemas_dir}. "
+        f"python scripts/kraken_tools.py compat --schemas {schemas_dir}. "
         "Add --allow-failures to report without failing.",
     ]
 
@@ -123,7 +123,9 @@ def _escape(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="kraken_tools.py compat", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--schemas", type=Path, required=True, help="folder of brand schemas")
     parser.add_argument("--queries", type=Path, default=ROOT / "queries")
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
@@ -137,7 +139,3 @@ def main(argv: list[str] | None = None) -> int:
     render = render_markdown if args.format == "markdown" else render_text
     sys.stdout.write(render(matrix, str(args.schemas)))
     return int(bool(failures(matrix)) and not args.allow_failures)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,8 +1,8 @@
 """Check which operations in queries/ a new Kraken schema breaks, and nothing else.
 
 Usage:
-    python scripts/check_schema_drift.py --new https://api.octopus.energy/v1/graphql/
-    python scripts/check_schema_drift.py --old OLD --new NEW [--queries DIR]
+    python scripts/kraken_tools.py drift --new https://api.octopus.energy/v1/graphql/
+    python scripts/kraken_tools.py drift --old OLD --new NEW [--queries DIR]
         [--format text|json|markdown] [--all] [--strict] [--token T]
 
 OLD (default schema.graphql) and NEW are files (SDL or introspection JSON) or endpoint URLs.
@@ -187,7 +187,9 @@ RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="kraken_tools.py drift", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument(
         "--old",
         default=display(str(ROOT / "schema.graphql")),
@@ -213,7 +215,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sys.stdout.write(RENDERERS[args.format](report, args.strict, args.all))
     return report.exit_code(args.strict)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -44,7 +44,7 @@ def bootstrap() -> None:
 def test() -> None:
     run(str(BIN / "ruff"), "check", "src", "scripts", "tests")
     run(str(PYTHON), "-m", "mypy")
-    run(str(PYTHON), "scripts/generate.py", "--check")
+    run(str(PYTHON), "scripts/kraken_tools.py", "check")
     run(str(PYTHON), "-m", "pytest")
     # The wheel, installed into a fresh environment as a user installs it, and used there.
     run(str(PYTHON), "scripts/install_check.py")

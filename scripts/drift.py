@@ -4,7 +4,7 @@ check_drift() walks each operation (with the fragments it spreads) against the o
 the coordinates it uses (types, fields, arguments passed, input fields it can send, enum values),
 maps every breaking and dangerous change to a coordinate, validates every operation against the
 new schema, and reports additions the forward-compatible models absorb and new deprecations.
-scripts/check_schema_drift.py prints the report; update_schema.py summarises it.
+`kraken_tools.py drift` prints the report; `kraken_tools.py update-schema` summarises it.
 """
 
 from __future__ import annotations
@@ -45,7 +45,10 @@ from schema_tools import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-ADOPT_COMMAND = "python scripts/update_schema.py --source {new} && python scripts/generate.py"
+ADOPT_COMMAND = (
+    "python scripts/kraken_tools.py update-schema --source {new} && "
+    "python scripts/kraken_tools.py generate"
+)
 
 # A usage key names one schema coordinate an operation depends on:
 #   ("type", T)  T is used anywhere;  ("output", T)  T is selected (a result type);

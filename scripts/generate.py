@@ -1,13 +1,13 @@
-"""Regenerate generated/kraken_energy_gql from schema.graphql and queries/, idempotently.
+"""`generate` and `check`: generated/kraken_energy_gql from schema.graphql and queries/.
 
-Usage:
-    python scripts/generate.py            # regenerate generated/kraken_energy_gql
-    python scripts/generate.py --check    # exit 1 if generated/ or schema.graphql are stale
-    python scripts/generate.py --strict   # also fail when an operation uses a deprecated field
+    python scripts/kraken_tools.py generate            # regenerate generated/kraken_energy_gql
+    python scripts/kraken_tools.py check               # exit 1 if generated/ or schema.graphql
+                                                       # are stale (generate --check)
+    python scripts/kraken_tools.py generate --strict   # fail on a deprecated field, too
 
-ariadne-codegen writes the package into a temporary folder, scripts/postprocess.py rewrites it
-(open enums, tolerant unions, short class names, headers), ruff formats it, and only then is it
-compared with or copied over generated/kraken_energy_gql.
+ariadne-codegen writes the package into a temporary folder, with the plugins of
+scripts/codegen_plugins.py (listed in pyproject.toml) shaping it through its hooks; the result
+is then compared with, or copied over, generated/kraken_energy_gql.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import subprocess
+import shutil
 import sys
 import tempfile
 import tomllib
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from ariadne_codegen.main import client as ariadne_client
+from codegen_plugins import CodegenError
 from graphql import GraphQLSchema
-from postprocess import NOT_GENERATED, PostprocessError, copy_tree, postprocess
 from schema_tools import (
     SchemaToolError,
     deprecated_usages,
@@ -36,8 +36,13 @@ from schema_tools import (
 from update_schema import build_pruned
 
 ROOT = Path(__file__).resolve().parent.parent
-FIX_COMMAND = "python scripts/update_schema.py && python scripts/generate.py"
-REFERENCE_FIX_COMMAND = "python scripts/reference_schemas.py"
+FIX_COMMAND = (
+    "python scripts/kraken_tools.py update-schema && python scripts/kraken_tools.py generate"
+)
+REFERENCE_FIX_COMMAND = "python scripts/kraken_tools.py reference-schemas"
+NOT_GENERATED = frozenset({"__pycache__"})
+"""Names in the generated package that Python itself writes (bytecode caches): never compared,
+copied or removed."""
 
 
 def read_config() -> dict[str, Any]:
@@ -48,38 +53,29 @@ def read_config() -> dict[str, Any]:
     return tool
 
 
-def build_package(into: Path) -> Path:
-    """Generate the whole package under `into` and return its folder."""
-    config = read_config()
-    codegen = dict(config["ariadne-codegen"])
-    package_name = codegen["target_package_name"]
+def build_package(into: Path, root: Path = ROOT, plugins: list[str] | None = None) -> Path:
+    """Generate the whole package under `into` from the project at `root`; return its folder.
+
+    `plugins` replaces the configured list (the snapshot tests leave one out at a time).
+
+    Raises:
+        CodegenError: a plugin found a rule broken (its message names the fix).
+    """
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    codegen = dict(config["tool"]["ariadne-codegen"])
     codegen.update(
-        schema_path=str(ROOT / codegen["schema_path"]),
-        queries_path=str(ROOT / codegen["queries_path"]),
-        base_client_file_path=str(ROOT / codegen["base_client_file_path"]),
+        schema_path=str(root / codegen["schema_path"]),
+        queries_path=str(root / codegen["queries_path"]),
+        base_client_file_path=str(root / codegen["base_client_file_path"]),
         target_package_path=str(into),
     )
-    schema = load_schema_file(ROOT / codegen["schema_path"])
+    if plugins is not None:
+        codegen["plugins"] = plugins
+    into.mkdir(parents=True, exist_ok=True)
+    config["tool"]["ariadne-codegen"] = codegen
     with contextlib.redirect_stdout(io.StringIO()):  # ariadne-codegen narrates every file
-        ariadne_client({"tool": {"ariadne-codegen": codegen}})  # type: ignore[no-untyped-call]
-    package: Path = into / package_name
-    ours = config["kraken-codegen"]
-    postprocess(package, schema, dict(ours.get("class-names", {})), int(ours["max-class-name"]))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ruff",
-            "format",
-            "--quiet",
-            "--isolated",
-            "--line-length",
-            "100",
-            str(package),
-        ],
-        check=True,
-    )
-    (package / "schema.graphql").write_bytes((ROOT / "schema.graphql").read_bytes())
+        ariadne_client(config)  # type: ignore[no-untyped-call]
+    package: Path = into / codegen["target_package_name"]
     return package
 
 
@@ -119,7 +115,7 @@ def check_schema() -> list[str]:
         raise SchemaToolError(
             f"schema.graphql's source {source} is missing, so schema.graphql cannot be checked; "
             f"restore it (reference copies: {REFERENCE_FIX_COMMAND}) or pass another source to "
-            "scripts/update_schema.py --source"
+            "`python scripts/kraken_tools.py update-schema --source`"
         )
     expected = build_pruned(source, ROOT / "queries")
     if (ROOT / "schema.graphql").read_text(encoding="utf-8") != expected:
@@ -135,7 +131,9 @@ def report_deprecations(schema: GraphQLSchema) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="kraken_tools.py generate", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument(
         "--check",
         action="store_true",
@@ -175,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                         else "already up to date"
                     )
                 )
-    except (SchemaToolError, PostprocessError) as exc:
+    except (SchemaToolError, CodegenError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.strict and deprecated:
@@ -184,5 +182,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def copy_tree(source: Path, target: Path) -> list[str]:
+    """Make `target` hold exactly the files of `source`; return the names that changed."""
+    target.mkdir(parents=True, exist_ok=True)
+    changed = []
+    wanted = {path.name for path in source.iterdir() if path.is_file()}
+    extra = (p for p in target.iterdir() if p.name not in wanted | NOT_GENERATED)
+    for stale in sorted(extra):
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
+        changed.append(stale.name)
+    for name in sorted(wanted):
+        data = (source / name).read_bytes()
+        destination = target / name
+        if not destination.exists() or destination.read_bytes() != data:
+            destination.write_bytes(data)
+            changed.append(name)
+    return changed

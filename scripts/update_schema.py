@@ -1,15 +1,15 @@
 """Write schema.graphql: the Kraken schema pruned to what the operations in queries/ reach.
 
 Usage:
-    python scripts/update_schema.py --source ../shared/kraken/schemas/octopus-gb-2024-11-28.graphql
-    python scripts/update_schema.py --source https://api.octopus.energy/v1/graphql/ [--token T]
+    python scripts/kraken_tools.py update-schema [--source reference/schemas/NAME.graphql]
+    python scripts/kraken_tools.py update-schema --source https://api.octopus.energy/v1/graphql/
 
 The source is a local file (SDL or introspection JSON) or a GraphQL endpoint, introspected with
 the standard query (token from --token or $KRAKEN_TOKEN; a token the endpoint refuses is dropped and
 the introspection retried anonymously). Without --source, the `schema-source` in pyproject.toml is
 used. The output is sorted and deterministic, and holds facts only (no descriptions, no
 deprecation reasons). When schema.graphql changes, or the operations no longer validate against
-the source, what changed for the operations is printed (scripts/check_schema_drift.py's report).
+the source, what changed for the operations is printed (the drift command's report).
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ from check_schema_drift import check_drift, text_summary
 from graphql import DocumentNode, GraphQLSchema
 from schema_tools import (
     SchemaToolError,
-    fetch_schema,
     load_operations,
-    load_schema_file,
+    load_schema,
     prune_schema,
     recorded_source,
     schema_from_text,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+GENERATE_COMMAND = "python scripts/kraken_tools.py generate"
 
 
 def recorded_or_configured_source(output: Path) -> str:
@@ -60,25 +60,9 @@ def configured_source() -> str:
     return source
 
 
-def introspect(url: str, token: str | None) -> GraphQLSchema:
-    """Fetch a schema from a GraphQL endpoint with the standard introspection query.
-
-    A token the endpoint refuses is dropped and the query retried anonymously (see fetch_schema).
-    """
-    return fetch_schema(url, token)
-
-
-def load_source(source: str, token: str | None) -> GraphQLSchema:
-    """Load the full schema from a URL or a file path (relative paths from the project root)."""
-    if source.startswith(("http://", "https://")):
-        return introspect(source, token)
-    path = Path(source)
-    return load_schema_file(path if path.is_absolute() else ROOT / path)
-
-
 def build_pruned(source: str, queries: Path, token: str | None = None) -> str:
     """The text schema.graphql should hold for this source and these operations."""
-    return prune_schema(load_source(source, token), load_operations(queries), source_label(source))
+    return prune_schema(load_schema(source, token), load_operations(queries), source_label(source))
 
 
 def drift_summary(previous: str, new: GraphQLSchema, operations: DocumentNode, source: str) -> str:
@@ -92,7 +76,9 @@ def drift_summary(previous: str, new: GraphQLSchema, operations: DocumentNode, s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="kraken_tools.py update-schema", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--source", help="schema file (SDL or introspection JSON) or endpoint URL")
     parser.add_argument("--queries", type=Path, default=ROOT / "queries")
     parser.add_argument("--output", type=Path, default=ROOT / "schema.graphql")
@@ -101,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     source = args.source or recorded_or_configured_source(args.output)
     previous = args.output.read_text(encoding="utf-8") if args.output.exists() else None
     try:
-        full = load_source(source, args.token or os.environ.get("KRAKEN_TOKEN"))
+        full = load_schema(source, args.token or os.environ.get("KRAKEN_TOKEN"))
         operations = load_operations(args.queries)
     except SchemaToolError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -125,9 +111,5 @@ def main(argv: list[str] | None = None) -> int:
         print(drift_summary(previous, full, operations, source))
     args.output.write_text(text, encoding="utf-8")
     lines = text.count("\n")
-    print(f"wrote {args.output.name} ({lines} lines); now run: python scripts/generate.py")
+    print(f"wrote {args.output.name} ({lines} lines); now run: {GENERATE_COMMAND}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

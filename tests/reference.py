@@ -7,12 +7,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "scripts") not in sys.path:
     sys.path.insert(0, str(ROOT / "scripts"))
 
-# Facts-only copies made by scripts/reference_schemas.py: present in every clone.
+# Facts-only copies made by `kraken_tools.py reference-schemas`: present in every clone.
 REFERENCE_SCHEMAS = ROOT / "reference" / "schemas"
 GB_NOVEMBER = REFERENCE_SCHEMAS / "octopus-gb-2024-11-28.graphql"
 
 
 def reference_schema(path: Path) -> Path:
     """Return `path`, failing with the fix when the committed copy is missing."""
-    assert path.exists(), f"{path} is missing; run: python scripts/reference_schemas.py"
+    fix = "python scripts/kraken_tools.py reference-schemas"
+    assert path.exists(), f"{path} is missing; run: {fix}"
     return path

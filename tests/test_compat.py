@@ -82,7 +82,7 @@ def test_cli_exits_1_with_matrix_and_reasons(tmp_path, capsys) -> None:
     assert "getRates       ok       FAIL" in out
     assert "getRates on brand_b:" in out
     assert "Result: 2 of 6 checks fail." in out
-    assert "python scripts/check_compat.py --schemas" in out
+    assert "python scripts/kraken_tools.py compat --schemas" in out
 
 
 def test_allow_failures_reports_without_failing(tmp_path, capsys) -> None:

@@ -237,7 +237,7 @@ def test_markdown_format_is_a_pull_request_comment(tmp_path, capsys) -> None:
     assert "| `q` | breaking | `Query.kept` | Query.kept was removed. |" in out
     assert "| FIELD_REMOVED | 0 |" not in out
     assert "Fix: edit the broken operations" in out
-    assert "python scripts/update_schema.py --source" in out
+    assert "python scripts/kraken_tools.py update-schema --source" in out
 
 
 def test_new_schema_can_be_an_endpoint(tmp_path, capsys, httpx_mock: HTTPXMock, monkeypatch):

@@ -7,11 +7,19 @@ from decimal import Decimal
 
 import pytest
 from kraken_energy_gql import (
+    AgreementTariffOther as OtherElectricityTariff,
+)
+from kraken_energy_gql import (
+    AgreementTariffStandardTariff as StandardTariff,
+)
+from kraken_energy_gql import (
+    EdgeNodeIntervalMeasurementType as IntervalMeasurement,
+)
+from kraken_energy_gql import (
+    EdgeNodeMeasurementInterface as OtherMeasurement,
+)
+from kraken_energy_gql import (
     GetMeasurements,
-    IntervalMeasurement,
-    OtherElectricityTariff,
-    OtherMeasurement,
-    StandardTariff,
 )
 from kraken_energy_gql.enums import ReadingFrequencyType, ReadingStatisticTypeEnum
 from kraken_energy_gql.input_types import ElectricityFiltersInput, UtilityFiltersInput

@@ -1,56 +1,22 @@
-"""The measurements hot path: page shapes match the generated models; records are exact."""
+"""The measurements hot path: generated page shapes and records, exact and hashable."""
 
 import json
 from decimal import Decimal
 
 import pytest
-from kraken_energy_gql import (
-    GetPropertyMeasurements,
-    IntervalMeasurement,
-    IntervalMeasurementMetaData,
-    MeasurementPage,
-    Money,
-    PageCursor,
-    PropertyMeasurements,
-    Statistic,
-)
-from pydantic import BaseModel
-from typing_extensions import get_type_hints
+from kraken_energy_gql import GetPropertyMeasurements
+from kraken_energy_gql.records import MoneyRecord, StatisticRecord
+from pydantic import ValidationError
 
-from kraken_energy import InvalidResponseError
-from kraken_energy._pages import (
-    ConnectionData,
-    MetaData,
-    MoneyData,
-    NodeData,
-    PageInfoData,
-    PropertyData,
-    StatisticData,
-    property_page,
-    records,
-)
+from kraken_energy import Cost, MeasurementStatistic
+from kraken_energy._pages import property_page, records
 
 
-def wire_names(model: type[BaseModel]) -> set[str]:
-    return {field.alias or name for name, field in model.model_fields.items()}
-
-
-@pytest.mark.parametrize(("shape", "model"), [
-    (MoneyData, Money),
-    (StatisticData, Statistic),
-    (NodeData, IntervalMeasurement),
-    (PageInfoData, PageCursor),
-    (ConnectionData, MeasurementPage),
-    (PropertyData, PropertyMeasurements),
-])
-def test_hot_path_shapes_match_the_generated_models(shape: type, model: type[BaseModel]) -> None:
-    """Each TypedDict holds exactly the wire names the generated model (from queries/) holds."""
-    assert set(get_type_hints(shape)) == wire_names(model)
-
-
-def test_metadata_shape_matches() -> None:
-    """The metaData shape holds the statistics list, as the fragment selects it."""
-    assert set(get_type_hints(MetaData)) == wire_names(IntervalMeasurementMetaData)
+def test_records_are_the_generated_records() -> None:
+    """Cost and MeasurementStatistic are generated from fragments Money and Statistic."""
+    assert Cost is MoneyRecord and MeasurementStatistic is StatisticRecord
+    assert StatisticRecord._fields == ("type_", "label", "description", "value",
+                                       "cost_excl_tax", "cost_incl_tax")
 
 
 def page(*nodes: dict) -> bytes:
@@ -83,15 +49,24 @@ def test_records_equal_what_the_generated_models_read() -> None:
     assert str(fast[0].value) == "6.525000" and fast[0].start_at.utcoffset().seconds == 3600
     assert fast[1].start_at is None and fast[1].typename == "FutureMeasurementType"
     statistic = fast[0].statistics[0]
-    assert statistic.type == "BRAND_NEW" and not statistic.type.is_known
+    assert statistic.type_ == "BRAND_NEW" and not statistic.type_.is_known
     assert statistic.value == Decimal("0E-18") and str(statistic.value) == "0E-18"
-    assert statistic.cost_excl_tax.amount == Decimal("97.875000")
+    assert statistic.cost_excl_tax.estimated_amount == Decimal("97.875000")
     assert statistic.cost_incl_tax is None
 
 
+def test_measurements_are_frozen_hashable_and_keep_their_statistics() -> None:
+    """A Measurement hashes, equals its twin, refuses assignment, and holds built statistics."""
+    data = property_page().validate_json(page(NODE, NODE))["data"]
+    first, twin = records("7", data["property"]["measurements"])
+    assert first == twin and hash(first) == hash(twin) and len({first, twin}) == 1
+    assert first.statistics is first.statistics  # built once, with the record
+    with pytest.raises(AttributeError):
+        first.value = Decimal(1)  # type: ignore[misc]
+
+
 def test_interval_without_its_times_is_refused() -> None:
-    """An IntervalMeasurementType without endAt is an invalid response, not a point reading."""
+    """An IntervalMeasurementType without endAt fails validation, never becoming a point reading."""
     broken = {k: v for k, v in NODE.items() if k != "endAt"}
-    data = property_page().validate_json(page(broken))["data"]
-    with pytest.raises(InvalidResponseError, match="lacks startAt or endAt"):
-        list(records("7", data["property"]["measurements"]))
+    with pytest.raises(ValidationError, match="endAt"):
+        property_page().validate_json(page(broken))

@@ -40,7 +40,7 @@ def test_changed_schema_prints_what_changed_for_the_operations(project, capsys) 
     assert "HANDLED q" in out
     assert "Colour.BLUE" in out
     assert "BLUE" in (project / "schema.graphql").read_text()
-    assert "now run: python scripts/generate.py" in out
+    assert "now run: python scripts/kraken_tools.py generate" in out
 
 
 def test_breaking_source_names_the_operation_and_writes_nothing(project, capsys) -> None:

@@ -41,17 +41,20 @@ from ._pagination import DEFAULT_MAX_PAGES, Connection, PageSizes, Paginator
 from ._retry import SAFE_TO_REPEAT_MUTATIONS, RetryPolicy, call_with_retries
 from ._validation import check_variables, result_envelope
 
+ResultT = TypeVar("ResultT", bound="BaseModel")
+
 if TYPE_CHECKING:  # the measurement pipeline loads on first use, not with the package
     import asyncio
 
+    from kraken_energy_gql.base_model import BaseModel
     from pydantic import TypeAdapter
 
+    from ._codegen_runtime import Operation
     from ._measurements import ElectricityFilter, GasFilter
     from ._pages import Measurement
 
 R = TypeVar("R")
 logger = logging.getLogger("kraken_energy")
-_DATA = "kraken_energy.data"  # where execute() leaves the checked `data` for get_data()
 _EXCHANGE_SLOTS: ContextVar[asyncio.Semaphore | None] = ContextVar(
     "kraken_energy.exchange_slots", default=None
 )
@@ -295,85 +298,84 @@ class KrakenClient(Client):
         auth = type(self._auth).__name__ if self._auth is not None else None
         return f"KrakenClient(url={self.url!r}, auth={auth})"
 
-    async def execute(
+    async def run_operation(
         self,
-        query: str,
-        operation_name: str | None = None,
-        variables: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> httpx.Response:
-        """Send one operation and return its response once the answer holds usable data.
+        operation: Operation[ResultT],
+        variables: dict[str, Any],
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> ResultT:
+        """Send one generated operation and return its result model: what every method calls.
 
         Raises:
             InvalidArgumentError: a variable is of the wrong type or breaks Kraken's rules.
             KrakenError: the last attempt's error, once retries are exhausted or not allowed.
         """
-        policy: RetryPolicy = kwargs.pop("retry", None) or self._retry
-        envelope: TypeAdapter[Any] | None = kwargs.pop("_envelope", None)
-        if envelope is None and operation_name is not None:
-            envelope = result_envelope(operation_name)  # a generated method's own result model
-        check_variables(operation_name, variables)
-        if self._auth is not None:
-            kwargs.setdefault("auth", self._auth)
-        mutation = (
-            query.lstrip().startswith("mutation") and operation_name not in SAFE_TO_REPEAT_MUTATIONS
+        result: ResultT = await self.send_operation(
+            operation, variables, result_envelope(operation), retry=retry, timeout=timeout
         )
-        attempt_number = 0
-        send = super().execute
+        return result
 
-        async def attempt() -> httpx.Response:
+    async def send_operation(
+        self,
+        operation: Operation[Any],
+        variables: dict[str, Any],
+        envelope: TypeAdapter[Any],
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> Any:
+        """Send an operation and return its `data` validated by `envelope` straight from JSON.
+
+        `envelope` validates the whole answer (`{"data": ..., "errors": ...}`): the generated
+        models for the methods, generated typed dicts for the measurement pages.
+
+        Raises:
+            InvalidArgumentError: a variable is of the wrong type or breaks Kraken's rules.
+            KrakenError: the last attempt's error, once retries are exhausted or not allowed.
+        """
+        check_variables(operation, variables)
+        policy = retry or self._retry
+        name = operation.name
+        options: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        if self._auth is not None:
+            options["auth"] = self._auth
+        mutation = operation.kind == "mutation" and name not in SAFE_TO_REPEAT_MUTATIONS
+        attempt_number = 0
+        send = self.execute
+
+        async def attempt() -> Any:
             nonlocal attempt_number
             attempt_number += 1
             started = time.perf_counter()
             try:
                 slots = _EXCHANGE_SLOTS.get()
                 if slots is None:
-                    response = await send(query, operation_name, variables, **kwargs)
+                    response = await send(operation.text, name, variables, **options)
                 else:
                     import asyncio  # loaded already: only the measurement pipeline shares slots
 
                     async with slots:
-                        response = await send(query, operation_name, variables, **kwargs)
+                        response = await send(operation.text, name, variables, **options)
                     for _ in range(_TURNS_TO_SEND):  # the request given the slot goes out first
                         await asyncio.sleep(0)
-                response.extensions[_DATA] = _typed_data(response, envelope, operation_name)
+                data = _typed_data(response, envelope, name)
             except httpx.TransportError as exc:
-                error: KrakenError = transport_error(exc, operation_name)
-                _log(operation_name, attempt_number, started, error)
+                error: KrakenError = transport_error(exc, name)
+                _log(name, attempt_number, started, error)
                 raise error from exc
             except httpx.DecodingError as exc:
-                error = InvalidResponseError("body could not be decoded", "", operation_name)
-                _log(operation_name, attempt_number, started, error)
+                error = InvalidResponseError("body could not be decoded", "", name)
+                _log(name, attempt_number, started, error)
                 raise error from exc
             except KrakenError as exc:
-                _log(operation_name, attempt_number, started, exc)
+                _log(name, attempt_number, started, exc)
                 raise
-            _log(operation_name, attempt_number, started, None)
-            return response
+            _log(name, attempt_number, started, None)
+            return data
 
         return await call_with_retries(attempt, policy, mutation=mutation)
-
-    async def _execute_typed(
-        self,
-        query: str,
-        operation_name: str,
-        variables: dict[str, Any],
-        envelope: TypeAdapter[Any],
-        **kwargs: Any,
-    ) -> Any:
-        """Send an operation and return its `data` validated by `envelope` straight from JSON."""
-        response = await self.execute(
-            query, operation_name, variables, _envelope=envelope, **kwargs
-        )
-        return response.extensions[_DATA]
-
-    def get_data(self, response: httpx.Response) -> Any:
-        """Return the `data` that `execute` already checked and typed (the body is read once).
-
-        For a generated method it is already its result model, which the method's own
-        `model_validate` hands back as it is.
-        """
-        return response.extensions[_DATA]
 
     async def aclose(self) -> None:
         """Close the HTTP client if this object created it."""
@@ -384,16 +386,14 @@ class KrakenClient(Client):
         await self.aclose()
 
 
-def _typed_data(
-    response: httpx.Response, envelope: TypeAdapter[Any] | None, operation: str | None
-) -> Any:
-    """Return the `data`, parsed and typed in one pass when an envelope type is given.
+def _typed_data(response: httpx.Response, envelope: TypeAdapter[Any], operation: str) -> Any:
+    """Return the `data`, parsed and typed in one pass by the envelope type.
 
     Anything unusual (errors, a non-200 status, a body that does not fit the types) goes through
     `check_response`, the one classifier of answers. A well-formed answer whose values do not fit
     the types is an InvalidResponseError naming where, and is not retried.
     """
-    if envelope is not None and response.status_code == 200:
+    if response.status_code == 200:
         try:
             parsed = envelope.validate_json(response.content)
         except PydanticValidationError as exc:

@@ -195,10 +195,18 @@ class ServiceUnavailableError(GraphQLError):
     """errorType SERVICE_AVAILABILITY: a Kraken service is down for now."""
 
 
+TOKEN_EXPIRED_CODES = frozenset(
+    f"KT-CT-{n}" for n in (1120, 1124, 1125, 1126, 1127, 1162, 1163)
+)
+"""The token expired or was invalidated: obtain a new one (TokenExpiredError)."""
+
+UNAUTHORIZED_CODES = frozenset({"KT-CT-1111", "KT-CT-1143", "KT-CT-1144"})
+"""The Authorization header holds no valid credential."""
+
 _BY_CODE: dict[str, type[GraphQLError]] = {
     **{f"KT-CT-{n}": AuthenticationFailedError for n in range(1134, 1141)},
     **{f"KT-CT-{n}": PaginationError for n in (1201, 1202, 1203, 1208)},
-    **{f"KT-CT-{n}": TokenExpiredError for n in (1120, 1124, 1125, 1126, 1127, 1162, 1163)},
+    **dict.fromkeys(TOKEN_EXPIRED_CODES, TokenExpiredError),
     "KT-CT-1188": QueryTooComplexError,
     "KT-CT-1189": QueryTooComplexError,
     "KT-CT-1199": RateLimitedError,

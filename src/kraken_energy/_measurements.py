@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kraken_energy_gql.client import GET_MEASUREMENTS_OPERATION, GET_PROPERTY_MEASUREMENTS_OPERATION
+from kraken_energy_gql.client import GET_MEASUREMENTS, GET_PROPERTY_MEASUREMENTS
 from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType, ReadingQualityType
 from kraken_energy_gql.input_types import (
     ElectricityFiltersInput,
@@ -37,13 +37,15 @@ from kraken_energy_gql.input_types import (
 from pydantic import TypeAdapter
 
 from ._client import share_exchange_slots
+from ._codegen_runtime import Operation
 from ._errors import InvalidArgumentError, NotFoundError
-from ._pages import ConnectionData, Measurement, account_page, property_page, records
+from ._pages import Measurement, account_page, last_end, property_page, records
 from ._pagination import DEFAULT_MAX_PAGES, Connection, advance, fetch_page, too_many_pages
 from ._windows import has_buckets, windows
 
 if TYPE_CHECKING:
     from kraken_energy_gql import GetPropertyMeasurements
+    from kraken_energy_gql.records import MeasurementPageData
 
     from ._client import KrakenClient
 
@@ -54,11 +56,6 @@ DEFAULT_MEASUREMENTS_PAGE_SIZE: Final = 1000
 DEFAULT_CONCURRENCY: Final = 8
 """Windows fetched at once. Each request costs the same rate-limit points whatever its size."""
 
-_TYPED_PAGES: Final = Connection[Any](
-    field="PropertyType.measurements",  # the same key: page-size refusals are shared
-    extract=lambda data: None,  # typed-dict pages are walked by _pages and fetch_measurements
-    initial_page_size=DEFAULT_MEASUREMENTS_PAGE_SIZE,
-)
 PROPERTY_MEASUREMENTS: Final[Connection[GetPropertyMeasurements]] = Connection(
     field="PropertyType.measurements",
     extract=lambda result: result.property_.measurements if result.property_ else None,
@@ -211,8 +208,8 @@ async def _batches(
     """Yield the readings page by page: one hop per page, not per reading, inside the pipeline."""
     if property_id is None:
         data, size = await fetch_page(
-            _sender(client, GET_MEASUREMENTS_OPERATION, "getMeasurements", account_page()),
-            _TYPED_PAGES,
+            _sender(client, GET_MEASUREMENTS, account_page()),
+            PROPERTY_MEASUREMENTS,  # the size Kraken accepts is the field's, whatever the result
             client.page_sizes,
             request.page_size,
             {"accountNumber": account_number, **request.variables()},
@@ -228,13 +225,8 @@ async def _batches(
         ]
     else:
         single, size = await fetch_page(
-            _sender(
-                client,
-                GET_PROPERTY_MEASUREMENTS_OPERATION,
-                "getPropertyMeasurements",
-                property_page(),
-            ),
-            _TYPED_PAGES,
+            _sender(client, GET_PROPERTY_MEASUREMENTS, property_page()),
+            PROPERTY_MEASUREMENTS,
             client.page_sizes,
             request.page_size,
             {"propertyId": property_id, **request.variables()},
@@ -255,22 +247,21 @@ async def _batches(
 
 
 def _sender(
-    client: KrakenClient, operation: str, name: str, envelope: TypeAdapter[Any]
+    client: KrakenClient, operation: Operation[Any], envelope: TypeAdapter[Any]
 ) -> Callable[..., Awaitable[Any]]:
     """Make a callable that sends one operation with keyword variables and returns typed `data`."""
 
     async def send(**variables: Any) -> Any:
-        return await client._execute_typed(operation, name, variables, envelope)
+        return await client.send_operation(operation, variables, envelope)
 
     return send
 
 
 async def _rest_of_property(
-    client: KrakenClient, property_id: str, first: ConnectionData, request: _Request
+    client: KrakenClient, property_id: str, first: MeasurementPageData, request: _Request
 ) -> AsyncIterator[list[Measurement]]:
     """Fetch the pages after a property's first: in windows when that costs no extra requests."""
-    last_edge = first["edges"][-1] if first["edges"] else None
-    last = last_edge["node"] if last_edge is not None else None
+    last = last_end(first)
     remaining = first["totalCount"] - len(first["edges"])
     pages_needed = math.ceil(remaining / request.page_size)
     spans: list[tuple[datetime, datetime]] = []
@@ -278,10 +269,9 @@ async def _rest_of_property(
         request.frequency is not None
         and has_buckets(request.frequency)
         and last is not None
-        and "endAt" in last
         and request.concurrency > 1
     ):
-        resume = last["endAt"].astimezone(request.zone)
+        resume = last.astimezone(request.zone)
         spans = windows(resume, request.end, request.frequency, request.zone, request.page_size)
     if not spans or len(spans) > pages_needed + 1:
         # Sparse data or unknown bucket widths: windows would cost more requests than pages.
@@ -309,15 +299,13 @@ async def _pages(
     cursor: str | None = None,
 ) -> AsyncIterator[list[Measurement]]:
     """Follow one property's cursor through [start, end), yielding its readings page by page."""
-    send = _sender(
-        client, GET_PROPERTY_MEASUREMENTS_OPERATION, "getPropertyMeasurements", property_page()
-    )
+    send = _sender(client, GET_PROPERTY_MEASUREMENTS, property_page())
     variables = {"propertyId": property_id, **request.variables(start, end)}
     seen: set[str] = set()
     size = request.page_size
     for number in range(1, DEFAULT_MAX_PAGES + 1):
         data, size = await fetch_page(
-            send, _TYPED_PAGES, client.page_sizes, size, {**variables, "cursor": cursor}
+            send, PROPERTY_MEASUREMENTS, client.page_sizes, size, {**variables, "cursor": cursor}
         )
         page = data["property"]["measurements"] if data["property"] else None
         if page is None:

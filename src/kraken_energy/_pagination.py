@@ -104,7 +104,7 @@ class PageSizes:
 
 async def fetch_page(
     method: Callable[..., Awaitable[R]],
-    connection: Connection[R],
+    connection: Connection[Any],
     sizes: PageSizes,
     size: int,
     arguments: dict[str, Any],

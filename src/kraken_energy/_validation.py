@@ -1,36 +1,22 @@
 """Reject bad arguments before any request, with a message that names the argument.
 
-Each operation's variables are checked against the generated method's own signature (strict
-pydantic validation: no coercion of `123` into `"123"`, no naive datetime where an aware one is
-required), then against Kraken's own rules that the types cannot express (one utility per
-filter-list item, KT-CT-4713).
+Each operation's variables are checked against the types the generator recorded for it in its
+`Operation` (strict pydantic validation: no coercion of `123` into `"123"`, no naive datetime
+where an aware one is required), then against Kraken's own rules that the types cannot express
+(one utility per filter-list item, KT-CT-4713).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import cache
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Generic,
-    NotRequired,
-    TypeVar,
-    Union,
-    get_args,
-    get_origin,
-    get_type_hints,
-)
+from typing import TYPE_CHECKING, Any, Generic, NotRequired, TypeVar
 
-import kraken_energy_gql
-import kraken_energy_gql.base_model
-from kraken_energy_gql import Client
-from kraken_energy_gql.base_model import UNSET, BaseModel, UnsetType
+from kraken_energy_gql.base_model import UNSET, BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from typing_extensions import TypedDict
 
+from ._codegen_runtime import Operation
 from ._errors import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -39,50 +25,11 @@ if TYPE_CHECKING:
 
 
 @cache
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
-
-
-@cache
-def _parameters(operation_name: str) -> dict[str, tuple[str, TypeAdapter[Any]]]:
-    """GraphQL variable name -> (Python argument name, strict validator) for one operation."""
+def _validators(operation: Operation[Any]) -> dict[str, TypeAdapter[Any]]:
+    """GraphQL variable name -> strict validator, from the types the generator recorded."""
     from pydantic import TypeAdapter
 
-    hints = _hints(operation_name)
-    return {
-        _camel(argument): (argument, TypeAdapter(_without_unset(hint)))
-        for argument, hint in hints.items()
-        if argument not in ("return", "kwargs")
-    }
-
-
-@cache
-def _hints(operation_name: str) -> dict[str, Any]:
-    """Resolve the annotations of an operation's generated method ({} if there is none)."""
-    method = getattr(Client, _snake(operation_name), None)
-    return {} if method is None else get_type_hints(method, localns=_GeneratedNames())
-
-
-class _GeneratedNames(Mapping[str, Any]):
-    """The generated package's names, imported one by one as annotations mention them.
-
-    The generated client imports its argument types for type checkers only, so its annotations
-    are resolved here through the package's own lazy attributes.
-    """
-
-    def __getitem__(self, name: str) -> Any:
-        for namespace in (kraken_energy_gql, kraken_energy_gql.base_model):
-            try:
-                return getattr(namespace, name)
-            except AttributeError:
-                continue
-        raise KeyError(name)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(kraken_energy_gql.__all__)
-
-    def __len__(self) -> int:
-        return len(kraken_energy_gql.__all__)
+    return {name: TypeAdapter(hint) for name, hint in operation.types.variables.items()}
 
 
 ResultT = TypeVar("ResultT")
@@ -96,48 +43,30 @@ class Answer(TypedDict, Generic[ResultT]):
 
 
 @cache
-def result_envelope(operation_name: str) -> TypeAdapter[Any] | None:
+def result_envelope(operation: Operation[Any]) -> TypeAdapter[Any]:
     """Build the validator of one operation's whole answer: `{"data": Result, "errors": [...]}`.
 
-    The result model is the generated method's return type. Validating the answer's bytes with
-    it parses and types them in one pass, instead of a JSON parse and then a model validation.
+    Validating the answer's bytes with it parses and types them in one pass, instead of a JSON
+    parse and then a model validation.
     """
     from pydantic import TypeAdapter
 
-    result = _hints(operation_name).get("return")
-    if result is None:
-        return None
     answer: Any = Answer  # subscripted with a runtime class: opaque to the type checker
-    return TypeAdapter(answer[result])
+    return TypeAdapter(answer[operation.types.result])
 
 
-def _without_unset(hint: Any) -> Any:
-    """Drop `UnsetType` from the hint: unset arguments are never sent, so never validated."""
-    if get_origin(hint) is Union:
-        members = tuple(arg for arg in get_args(hint) if arg is not UnsetType)
-        return Union[members] if len(members) > 1 else members[0]  # noqa: UP007
-    return hint
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def check_variables(operation_name: str | None, variables: dict[str, Any] | None) -> None:
+def check_variables(operation: Operation[Any], variables: dict[str, Any]) -> None:
     """Raise InvalidArgumentError for the first variable the operation cannot be sent with.
 
     Raises:
         InvalidArgumentError: names the Python argument and what is wrong with it.
     """
-    if not operation_name or not variables:
-        return
-    parameters = _parameters(operation_name)
+    validators = _validators(operation)
     for name, value in variables.items():
         if value is UNSET:
             continue
-        known = parameters.get(name)
-        argument, validator = known if known is not None else (_snake(name), None)
+        argument = operation.arguments.get(name, name)
+        validator = validators.get(name)
         if validator is not None:
             try:
                 validator.validate_python(value, strict=True)

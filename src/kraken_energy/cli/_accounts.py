@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final, TextIO
 
-from kraken_energy_gql import AccountDetails, ElectricityPoint, GasPoint, OtherViewerAccount
+from kraken_energy_gql import AccountDetails, ElectricityPoint, GasPoint
+from kraken_energy_gql import ViewerAccountsAccountInterface as OtherViewerAccount
 from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree

@@ -1,0 +1,182 @@
+"""What the generated package (`kraken_energy_gql`) builds on: its base client and building blocks.
+
+The generated code imports everything here; nothing here reads generated code back.
+
+* `Operation` describes one operation of `queries/` as parsed at generation time: its name, its
+  kind (query or mutation), its text, and its result and variable types (imported on first use).
+  Each generated method passes its `Operation` and its variables to `run_operation`, so a
+  request pipeline needs no reflection and never guesses anything from the operation's text.
+* `KrakenBaseClient` sends one JSON POST per operation over httpx; `KrakenClient` overrides
+  `run_operation` with the project's pipeline (argument checks, retries, errors, logging).
+* Kraken adds enum values and union or interface members without notice, so the generated
+  models keep them instead of failing: every generated enum derives from `OpenEnum`, and every
+  `__typename` union ends with a fallback member whose `typename__` is checked by `not_typename`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
+
+import httpx
+from kraken_energy_gql.base_model import UNSET, BaseModel
+from pydantic import AfterValidator
+from pydantic_core import to_jsonable_python
+
+if TYPE_CHECKING:
+    from ._retry import RetryPolicy
+
+ResultT = TypeVar("ResultT", bound=BaseModel)
+OperationKind = Literal["query", "mutation"]
+
+
+@dataclass(frozen=True, slots=True)
+class OperationTypes(Generic[ResultT]):
+    """The Python types of one operation: its result model and each variable's type."""
+
+    result: type[ResultT]
+    variables: Mapping[str, Any]
+    """GraphQL variable name -> the type of the argument the generated method takes for it."""
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per operation
+class Operation(Generic[ResultT]):
+    """One operation of `queries/`, as the generator parsed it.
+
+    Example:
+        >>> from kraken_energy_gql.client import GET_ACCOUNT
+        >>> (GET_ACCOUNT.name, GET_ACCOUNT.kind)
+        ('getAccount', 'query')
+    """
+
+    name: str
+    kind: OperationKind
+    text: str
+    """The document sent: the operation and every fragment it uses."""
+    arguments: Mapping[str, str]
+    """GraphQL variable name -> the generated method's argument name (for error messages)."""
+    load_types: Callable[[], OperationTypes[ResultT]]
+    """Imports the result and input types; called once, on first use (`types`)."""
+
+    @cached_property
+    def types(self) -> OperationTypes[ResultT]:
+        """The result and variable types, imported the first time they are needed."""
+        return self.load_types()
+
+
+class OpenEnum(StrEnum):
+    """A string enum that keeps values it does not know as pseudo-members.
+
+    An unknown value becomes a member that compares equal to its raw string and is not listed
+    by iteration; `is_known` tells them apart.
+
+    Example:
+        >>> class Colour(OpenEnum):
+        ...     RED = "RED"
+        >>> Colour("TEAL").is_known, Colour("TEAL") == "TEAL", list(Colour)
+        (False, True, [<Colour.RED: 'RED'>])
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value
+        member._value_ = value
+        # Cached so that the same unknown value is the same object; iteration does not show it.
+        cls._value2member_map_[value] = member
+        return member
+
+    @property
+    def is_known(self) -> bool:
+        """Whether this value was in the schema the client was generated from."""
+        return self._name_ in type(self).__members__
+
+
+def not_typename(*known: str) -> Any:
+    """Validate a fallback member's `__typename`: any name except those with their own class.
+
+    A known member whose data is broken then fails validation instead of becoming the fallback.
+
+    Raises:
+        ValueError: (inside validation) the name is one of `known`.
+    """
+
+    def check(name: str) -> str:
+        if name in known:
+            raise ValueError(f"{name} data does not match its own class")
+        return name
+
+    return AfterValidator(check)
+
+
+def jsonable(value: Any) -> Any:
+    """Make a variable JSON-ready: input objects by alias, and only the fields the caller set.
+
+    An explicit null overrides a GraphQL default, so fields never set are left out, not nulled.
+    """
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return to_jsonable_python(value)
+
+
+class KrakenBaseClient:
+    """Sends GraphQL operations to one endpoint with an `httpx.AsyncClient`.
+
+    The base of the generated `Client`; `kraken_energy.KrakenClient` is the one to use.
+    """
+
+    def __init__(self, url: str = "", http_client: httpx.AsyncClient | None = None) -> None:
+        self.url = url
+        self.http_client = http_client if http_client is not None else httpx.AsyncClient()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        await self.http_client.aclose()
+
+    async def execute(
+        self,
+        query: str,
+        operation_name: str | None = None,
+        variables: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """POST the operation; unset variables are left out, the rest made JSON-ready."""
+        payload: dict[str, Any] = {"query": query, "operationName": operation_name}
+        if variables:
+            payload["variables"] = {
+                name: jsonable(value) for name, value in variables.items() if value is not UNSET
+            }
+        return await self.http_client.post(self.url, json=payload, **kwargs)
+
+    async def run_operation(
+        self,
+        operation: Operation[ResultT],
+        variables: dict[str, Any],
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> ResultT:
+        """Send one generated operation and return its result model.
+
+        This plain version sends once and validates the `data`; it raises httpx's errors and
+        pydantic's, and ignores `retry`. `KrakenClient` replaces it with the full pipeline.
+        """
+        extra = {} if timeout is None else {"timeout": timeout}
+        response = await self.execute(operation.text, operation.name, variables, **extra)
+        response.raise_for_status()
+        return operation.types.result.model_validate(response.json()["data"])

@@ -1,0 +1,98 @@
+"""The codegen plugins: snapshots on a small project of their own, and one source of truth."""
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import generate
+import pytest
+from codegen_plugins import CodegenError
+from reference import ROOT
+
+SNAPSHOT = ROOT / "tests" / "codegen_snapshot"
+EXPECTED = SNAPSHOT / "expected"
+PLUGINS: list[str] = tomllib.loads((SNAPSHOT / "pyproject.toml").read_text())["tool"][
+    "ariadne-codegen"]["plugins"]
+
+# What each plugin changes in the snapshot project's package: leaving it out changes these files.
+EFFECTS = {
+    "codegen_plugins.HeaderPlugin": {"base_client.py", "py.typed", "schema.graphql", "enums.py"},
+    "codegen_plugins.OpenEnumsPlugin": {"enums.py"},
+    "codegen_plugins.TolerantUnionsPlugin": {"fragments.py", "records.py", "__init__.py"},
+    "codegen_plugins.RecordsPlugin": {"records.py"},
+    "codegen_plugins.ClientMethodsPlugin": {"client.py"},
+    "codegen_plugins.PackageInitPlugin": {"__init__.py"},
+}
+
+
+def test_snapshot_project_regenerates_its_committed_output(tmp_path: Path) -> None:
+    """Every plugin together on the small schema gives the committed expected/ byte for byte."""
+    built = generate.build_package(tmp_path, root=SNAPSHOT)
+    assert generate.stale_files(built, EXPECTED) == []
+
+
+@pytest.mark.parametrize("plugin", sorted(EFFECTS))
+def test_each_plugin_changes_the_files_it_is_for(tmp_path: Path, plugin: str) -> None:
+    """Leaving one plugin out changes the files that plugin is for, as expected/ shows them."""
+    built = generate.build_package(
+        tmp_path, root=SNAPSHOT, plugins=[p for p in PLUGINS if p != plugin])
+    assert EFFECTS[plugin] <= set(generate.stale_files(built, EXPECTED))
+
+
+def test_long_class_name_fails_naming_a_fragment_as_the_fix(tmp_path: Path) -> None:
+    """A path-built name over the limit fails generation with a named fragment as the fix."""
+    project = _copy(SNAPSHOT, tmp_path / "project", ["schema.graphql", "pyproject.toml"])
+    query = (SNAPSHOT / "queries" / "shelf.graphql").read_text()
+    long_name = "ShelfPartsWithAVeryLongName"
+    (project / "queries" / "shelf.graphql").write_text(
+        query.replace("fragment ShelfParts on", f"fragment {long_name} on")
+        .replace("...ShelfParts\n", f"...{long_name}\n"))
+    with pytest.raises(CodegenError) as caught:
+        generate.build_package(tmp_path / "out", root=project)
+    message = str(caught.value)
+    assert "ShelfPartsWithAVeryLongNameFavouriteOther (41 characters)" in message
+    assert "named fragment in queries/" in message and "pyproject" not in message
+
+
+def _copy(source: Path, target: Path, files: list[str]) -> Path:
+    """A copy of a project's queries/ and the named files, with paths that still resolve."""
+    shutil.copytree(source / "queries", target / "queries")
+    for name in files:
+        text = (source / name).read_text()
+        if name == "pyproject.toml":  # the base client is found from the copy's own root
+            text = text.replace('"../../src/', f'"{ROOT}/src/').replace(
+                '"src/kraken_energy/', f'"{ROOT}/src/kraken_energy/')
+        (target / name).write_text(text)
+    return target
+
+
+def test_a_fragment_change_reaches_models_and_records_together(tmp_path: Path) -> None:
+    """Dropping a field and making one nullable changes models and records, and breaks users."""
+    project = _copy(ROOT, tmp_path / "project", ["schema.graphql", "pyproject.toml"])
+    fragments = project / "queries" / "fragments_measurements.graphql"
+    dropped = fragments.read_text().replace("  costInclTax {\n    ...Money\n  }\n", "")
+    fragments.write_text(dropped)
+    schema = project / "schema.graphql"
+    nullable = schema.read_text().replace("estimatedAmount: Decimal!", "estimatedAmount: Decimal")
+    schema.write_text(nullable)
+    package = generate.build_package(tmp_path / "out", root=project)
+    models = (package / "fragments.py").read_text()
+    records = (package / "records.py").read_text()
+    assert "cost_incl_tax" not in models and "costInclTax" not in records
+    assert "cost_incl_tax" not in records
+    assert "estimated_amount: Optional[Decimal]" in models
+    assert "estimated_amount: Optional[Decimal]" in records
+    user = tmp_path / "user.py"
+    user.write_text(
+        "from kraken_energy_gql.records import StatisticRecord\n\n\n"
+        "def incl(statistic: StatisticRecord) -> object:\n"
+        "    return statistic.cost_incl_tax\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--follow-imports=silent",
+         str(user)],
+        capture_output=True, text=True, check=False,
+        env={"MYPYPATH": f"{tmp_path / 'out'}", "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert '"StatisticRecord" has no attribute "cost_incl_tax"' in result.stdout
