@@ -465,18 +465,18 @@ def test_ctrl_c_exits_130_and_leaves_no_file(
 def test_ctrl_c_to_the_process_exits_130(fake: FakeKraken, tmp_path: Path) -> None:
     """The real process, sent SIGINT mid-fetch, exits 130 and leaves no output file."""
     target = tmp_path / "slow.jsonl"
-    fake.faults.add(Latency(seconds=5, operation="getMeasurements"))
+    fake.faults.add(Latency(seconds=2, operation="getMeasurements"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("KRAKEN_")}
     env.update({k: v for k, v in environment(fake, None).items() if v is not None})
     with subprocess.Popen(
         [sys.executable, "-m", "kraken_energy", *CONTRACT, "--output", str(target)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     ) as process:  # fmt: skip
-        partial = target.with_name(target.name + ".partial")  # made just before the fetch
         deadline = time.monotonic() + 30
-        while not partial.exists():
+        while not any(r.operation_name == "obtainKrakenToken" for r in fake.requests):
             assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.02)  # waiting for the process to get there, not faking time
+            time.sleep(0.02)  # waiting for the process to log in; its fetch then waits 2 s
+        assert target.with_name(target.name + ".partial").exists()
         process.send_signal(signal.SIGINT)
         _out, err = process.communicate(timeout=20)
 

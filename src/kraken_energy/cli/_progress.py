@@ -73,6 +73,7 @@ class _Fraction(ProgressColumn):
         if total is None:
             return Text("")
         done = task.fields[self._done] if self._done else task.completed
+        total = max(total, done)  # a page more than estimated (a window's short page)
         return Text(f"{done:,.0f}/{total:,.0f} {self._unit}", style="progress.download")
 
 
