@@ -6,7 +6,7 @@ Usage:
     python benchmarks/run.py --only parse,import   # a selection (prints; writes nothing)
     python benchmarks/run.py --runs 9 --output /tmp/BENCHMARKS.md
 
-Benchmarks: parse, import, schema, fetch, memory, sync (see each bench_*.py). A full run (no
+Benchmarks: parse, import, schema, fetch, memory, cli, sync (see each bench_*.py). A full run (no
 --quick, no --only) rewrites BENCHMARKS.md at the repository root; partial runs write only to an
 explicit --output. Exit status: 0 when the suite ran (whatever its PASS/FAIL verdicts; --strict
 makes a FAIL exit 1), 2 on bad arguments. Not part of the test suite: speed is measured here, not
@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from types import ModuleType
 
+import bench_cli
 import bench_fetch
 import bench_import
 import bench_memory
@@ -32,7 +33,7 @@ from _harness import ROOT, Result, Settings, context, render_markdown, render_ta
 
 BENCHMARKS: dict[str, ModuleType] = {
     module.NAME: module
-    for module in (bench_parse, bench_import, bench_schema, bench_fetch, bench_memory, bench_sync)
+    for module in (bench_parse, bench_import, bench_schema, bench_fetch, bench_memory, bench_cli, bench_sync)
 }
 DEFAULT_RUNS = 5
 QUICK_RUNS = 2

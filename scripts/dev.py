@@ -3,10 +3,13 @@
 Usage:
     python3 scripts/dev.py test   # lint, type-check, check generated code, run every test,
                                   # then build the wheel and use it in a fresh environment
-    python3 scripts/dev.py demo   # the main job (see `demo` below)
-    python3 scripts/dev.py bench [ARGS]  # the benchmark suite; writes BENCHMARKS.md (see --help)
+    python3 scripts/dev.py demo   # start `kraken sandbox` (a fake Kraken on 127.0.0.1), then run
+                                  # `kraken accounts` and `kraken measurements` against it:
+                                  # no credential needed, no real account touched
+    python3 scripts/dev.py bench [ARGS]  # the benchmark suite; writes BENCHMARKS.md
+                                         # (`python3 scripts/dev.py bench --help` lists ARGS)
 
-Both first create .venv (once, and again whenever pyproject.toml changes) and install the
+Each first creates .venv (once, and again whenever pyproject.toml changes) and installs the
 project with its development extras into it.
 """
 

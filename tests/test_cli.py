@@ -1,28 +1,42 @@
-"""The `kraken` command's contract, driven as other tools drive it: a subprocess per run.
+"""The `kraken` command's contract, driven in-process as its users drive it.
 
 One fake Kraken serves the whole module; each run gets its URL and a credential through the
-environment, as `python -m kraken_energy ...`. Usage errors that never reach the network are
-also checked in-process through `main(argv)`, the console script's entry point (fast and
-table-driven); one of them runs as a subprocess too, for the process's exit status.
+environment and runs `main(argv)`, the console script's entry point, inside click's
+`CliRunner` isolation (its own stdin, stdout, stderr and environment). A few tests run the
+installed command as a process, for what only a process shows: exit statuses from the
+interpreter, Ctrl-C delivered as a signal, the sandbox serving until stopped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import dataclasses
+import io
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
+import click
 import httpx
 import pytest
+from click.testing import CliRunner
+from rich.console import Console
 
-from kraken_energy.cli import main
+import kraken_energy
+from kraken_energy import Measurement
+from kraken_energy.cli import _output, _sandbox, main
+from kraken_energy.cli._app import kraken as kraken_group
+from kraken_energy.cli._progress import FetchProgress
 from kraken_energy.testing import (
     DEMO_ACCOUNT,
     DEMO_API_KEY,
@@ -32,6 +46,7 @@ from kraken_energy.testing import (
     DropConnection,
     FakeKraken,
     HttpError,
+    Latency,
     RateLimit,
     default_scenario,
 )
@@ -58,6 +73,10 @@ CONTRACT = [
     "--timezone", "Europe/London", *FILTERS,
 ]  # fmt: skip
 ROOT = Path(__file__).resolve().parent.parent
+SUMMARY = re.compile(
+    r"^Done: (?P<rows>[\d,]+) rows?, (?P<series>\d+) series, (?P<requests>\d+) requests?, "
+    r"(?P<limits>\d+) rate limits? met, (?P<seconds>\d+\.\d) s, written to (?P<where>.+)$"
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,29 +100,51 @@ def _fresh(fake: FakeKraken) -> Iterator[None]:
     fake.faults.clear()
 
 
-def kraken(
-    fake: FakeKraken, *args: str, credential: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `python -m kraken_energy ARGS` against the fake, with only the given KRAKEN_* set."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KRAKEN_")}
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What one run of the command left: its exit status and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def environment(fake: FakeKraken, credential: dict[str, str] | None) -> dict[str, str | None]:
+    """The run's KRAKEN_* variables: the fake's URL and the credential given, nothing else."""
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("KRAKEN_")}
     env.update({"KRAKEN_URL": fake.url, "COLUMNS": "200"})
     env.update({"KRAKEN_API_KEY": DEMO_API_KEY} if credential is None else credential)
-    return subprocess.run(
+    return env
+
+
+def kraken(fake: FakeKraken, *args: str, credential: dict[str, str] | None = None) -> Outcome:
+    """Run `kraken ARGS` in-process against the fake, with only the given KRAKEN_* set."""
+    with CliRunner().isolation(env=environment(fake, credential)) as (out, err, _):
+        status = main(list(args))
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return Outcome(status, out.getvalue().decode(), err.getvalue().decode())
+
+
+def kraken_process(
+    fake: FakeKraken, *args: str, credential: dict[str, str] | None = None
+) -> Outcome:
+    """Run `python -m kraken_energy ARGS` as a process against the fake."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KRAKEN_")}
+    env.update({k: v for k, v in environment(fake, credential).items() if v is not None})
+    result = subprocess.run(
         [sys.executable, "-m", "kraken_energy", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    return Outcome(result.returncode, result.stdout, result.stderr)
 
 
-def lines(result: subprocess.CompletedProcess[str]) -> list[dict[str, str | None]]:
+def lines(result: Outcome) -> list[dict[str, str | None]]:
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
-def assert_one_error_line(result: subprocess.CompletedProcess[str], status: int, text: str) -> None:
+def assert_one_error_line(result: Outcome, status: int, text: str) -> None:
     assert result.returncode == status, (result.stdout, result.stderr)
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
     assert text in result.stderr
@@ -149,16 +190,32 @@ def test_csv_to_output_file_has_the_json_columns(fake: FakeKraken, tmp_path: Pat
     assert list(tmp_path.iterdir()) == [target]  # no `.partial` left behind
 
 
-def test_table_shows_every_reading_with_its_exact_value(fake: FakeKraken) -> None:
-    """--format table prints one row per reading, values as sent, titled with the count."""
-    result = kraken(fake, *CONTRACT, "--format", "table")
+def test_table_shows_every_reading_under_its_series(fake: FakeKraken) -> None:
+    """--format TABLE (any case) prints a heading per series, one row per reading, a count."""
+    result = kraken(fake, *CONTRACT, "--format", "TABLE")
 
     assert result.returncode == 0, result.stderr
-    assert f"{DEMO_ACCOUNT}: 6 readings" in result.stdout
-    rows = [line.split() for line in result.stdout.splitlines() if line.strip()[:6] == "308641"]
-    assert [(row[1], row[3], row[4]) for row in rows] == [
-        (f"{day}T00:00:00+01:00", value, "kwh") for day, value in WEEK
+    out = result.stdout.splitlines()
+    assert out[0] == f"{DEMO_ACCOUNT}  property 308641"
+    assert out[1].split() == ["start", "end", "value", "unit"]
+    assert [line.split() for line in out[2:8]] == [
+        [f"{day}T00:00:00+01:00", f"{day[:8]}{int(day[8:]) + 1:02d}T00:00:00+01:00", value, "kwh"]
+        for day, value in WEEK
     ]
+    assert out[-1] == "6 readings in 1 series"
+
+
+def test_table_groups_each_series_and_counts_with_separators(fake: FakeKraken) -> None:
+    """Two properties give two headed groups, in fetch order; the count has thousands commas."""
+    day = ["--account", MULTI_ACCOUNT, "--start-on", "2024-10-01", "--end-on", "2024-11-30"]
+
+    result = kraken(fake, "measurements", *day, "--format", "table")
+    count = len(lines(kraken(fake, "measurements", *day)))
+
+    headings = [line for line in result.stdout.splitlines() if line.startswith(MULTI_ACCOUNT)]
+    assert headings == [f"{MULTI_ACCOUNT}  property 308641", f"{MULTI_ACCOUNT}  property 400001"]
+    assert count > 1000
+    assert result.stdout.splitlines()[-1] == f"{count:,} readings in 2 series"
 
 
 def test_dates_and_naive_times_are_read_in_the_timezone(fake: FakeKraken) -> None:
@@ -244,23 +301,27 @@ def test_failures_exit_1_with_one_error_line(
 def test_nothing_secret_is_printed_even_verbose(fake: FakeKraken) -> None:
     """With -v and progress forced on, neither the API key nor any token reaches the output."""
     ok = kraken(fake, "-v", *CONTRACT, "--progress", "--format", "table")
+    ok_process = kraken_process(fake, "-v", *CONTRACT, "--progress")
     bad = kraken(fake, *CONTRACT, "-v", credential={"KRAKEN_API_KEY": "sk_wrong_but_secret"})
 
     tokens = {r.token for r in fake.requests if r.token}
     assert tokens  # the fetch did use tokens, so their absence below means something
-    assert ok.returncode == 0 and "6 rows" in ok.stderr and "attempt 1: ok" in ok.stderr
+    assert ok.returncode == 0 and "Done: 6 rows" in ok.stderr and "attempt 1: ok" in ok.stderr
+    assert ok_process.returncode == 0 and "attempt 1: ok" in ok_process.stderr
     assert bad.returncode == 1 and "Traceback" in bad.stderr and "KT-CT-1139" in bad.stderr
     assert bad.stderr.splitlines()[-1].startswith("error: KT-CT-1139")
-    for output in (ok.stdout, ok.stderr, bad.stdout, bad.stderr):
+    for output in (ok.stdout, ok.stderr, ok_process.stderr, bad.stdout, bad.stderr):
         for secret in (DEMO_API_KEY, "sk_wrong_but_secret", *tokens):
             assert secret not in output
 
 
 def test_usage_error_exits_2_as_a_process(fake: FakeKraken) -> None:
     """A usage error exits 2 from the real process, with one `error:` line and no request."""
-    result = kraken(fake, "measurements", "--account", DEMO_ACCOUNT, "--start", "2024-10-01")
+    result = kraken_process(
+        fake, "measurements", "--account", DEMO_ACCOUNT, "--start", "2024-10-01"
+    )
 
-    assert_one_error_line(result, 2, "--end")
+    assert_one_error_line(result, 2, "--start needs --end")
     assert fake.requests == []
 
 
@@ -268,13 +329,12 @@ def test_usage_error_exits_2_as_a_process(fake: FakeKraken) -> None:
     ("args", "text"),
     [
         (["measurements", "--start-on", "2024-10-01", "--end-on", "2024-10-02"], "--account"),
-        (["measurements", "--account", "A-1", "--start-on", "2024-10-01"], "both ends"),
-        (["measurements", "--account", "A-1", "--start", "2024-10-01", "--end", "2024-10-02",
-          "--start-on", "2024-10-01", "--end-on", "2024-10-02"], "not both"),
+        (["measurements", "--account", "A-1", "--start-on", "20241001x", "--end-on",
+          "2024-10-02"], "not a date such as 2024-10-01"),
         (["measurements", "--account", "A-1", "--start", "yesterday", "--end", "2024-10-02"],
          "ISO 8601"),
         (["measurements", "--account", "A-1", "--start", "2024-10-02", "--end", "2024-10-01"],
-         "after start"),
+         "--end 2024-10-01T00:00:00+01:00 is before --start 2024-10-02T00:00:00+01:00"),
         (["measurements", "--account", "A-1", "--start-on", "2024-10-01", "--end-on",
           "2024-10-02", "--timezone", "Mars/Olympus"], "unknown timezone"),
         (["measurements", "--account", "A-1", "--start-on", "2024-10-01", "--end-on",
@@ -285,6 +345,15 @@ def test_usage_error_exits_2_as_a_process(fake: FakeKraken) -> None:
           "2024-10-02", "--page-size", "0"], "--page-size"),
         (["measurements", "--account", "A-1", "--start-on", "2024-10-01", "--end-on",
           "2024-10-02", "--format", "xml"], "--format"),
+        (["measurements", "--account", "A-1", "--start", "2024-03-31T01:30:00", "--end",
+          "2024-04-01T00:00:00"], "does not exist in Europe/London: the clocks go forward from "
+                                  "01:00 to 02:00 on 2024-03-31"),
+        (["measurements", "--account", "A-1", "--start", "2024-03-10T02:30:00", "--end",
+          "2024-03-11T00:00:00", "--timezone", "America/New_York"],
+         "from 02:00 to 03:00 on 2024-03-10"),
+        (["measurements", "--account", "A-1", "--start-on", "2024-10-01", "--end-on",
+          "2024-10-02", "--concurrency", "0"], "--concurrency"),
+        (["sandbox", "--port", "70000"], "--port"),
         (["measurements", "--bogus"], "--bogus"),
         (["frobnicate"], "frobnicate"),
         ([], "missing command"),
@@ -302,6 +371,208 @@ def test_usage_errors_exit_2(
     err = capsys.readouterr().err
     assert status == 2
     assert err.splitlines()[-1].startswith("error: ") and text in err.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        ([], "no range: give --start and --end (instants), or --start-on and --end-on"),
+        (["--start", "2024-10-01T00:00:00"], "--start needs --end, the instant after the range"),
+        (["--end", "2024-10-01T00:00:00"], "--end needs --start, the first instant"),
+        (["--start-on", "2024-10-01"], "--start-on needs --end-on, the last day"),
+        (["--end-on", "2024-10-01"], "--end-on needs --start-on, the first day"),
+        (["--start", "2024-10-01T00:00:00", "--start-on", "2024-10-01"],
+         "--start (instants) cannot be combined with --start-on (dates)"),
+        (["--start", "2024-10-01T00:00:00", "--end", "2024-10-02T00:00:00", "--end-on",
+          "2024-10-02"], "--start and --end (instants) cannot be combined with --end-on (dates)"),
+        (["--start-on", "2024-10-02", "--end-on", "2024-10-01"],
+         "--end-on 2024-10-01 is before --start-on 2024-10-02 (both days are inclusive)"),
+        (["--start", "2024-10-01T00:00:00Z", "--end", "2024-10-01T01:00:00+01:00"],
+         "is the same instant as --start"),
+        (["--start", "2024-10-27T01:30:00", "--end", "2024-03-31T02:00:00"], "is before --start"),
+    ],
+)  # fmt: skip
+def test_each_range_mistake_is_named(fake: FakeKraken, args: list[str], text: str) -> None:
+    """Each misuse of the four range options exits 2 with a message naming that mistake."""
+    result = kraken(fake, "measurements", "--account", DEMO_ACCOUNT, *args)
+
+    assert_one_error_line(result, 2, text)
+    assert fake.requests == []
+
+
+def test_repeated_local_time_is_its_first_occurrence(fake: FakeKraken) -> None:
+    """01:30 on the day British clocks go back is read as BST (+01:00), the first 01:30."""
+    result = kraken(
+        fake, "measurements", "--account", DEMO_ACCOUNT,
+        "--start", "2024-10-27T01:30:00", "--end", "2024-10-27T03:00:00",
+    )  # fmt: skip
+
+    assert [r["start_at"] for r in lines(result)] == [
+        "2024-10-27T01:30:00+01:00",  # the first 01:30
+        "2024-10-27T01:00:00+00:00",
+        "2024-10-27T01:30:00+00:00",  # the second
+        "2024-10-27T02:00:00+00:00",
+        "2024-10-27T02:30:00+00:00",
+    ]
+
+
+def test_summary_line_says_what_went_where(fake: FakeKraken, tmp_path: Path) -> None:
+    """With progress on, one closing stderr line counts rows, series, requests, rate limits."""
+    target = tmp_path / "week.jsonl"
+    fake.faults.add(RateLimit(operation="getMeasurements", times=2))
+
+    result = kraken(fake, *CONTRACT, "--progress", "--output", str(target))
+
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stderr.splitlines()
+    summary = SUMMARY.match(line)
+    assert summary is not None, line
+    assert summary["rows"] == "6" and summary["series"] == "1"
+    assert summary["requests"] == str(len(fake.requests)) == "4"  # token, 2 refused, 1 answered
+    assert summary["limits"] == "2"
+    assert summary["where"] == str(target)
+
+
+def test_nothing_on_stderr_of_a_pipe_unless_asked(fake: FakeKraken) -> None:
+    """Not on a terminal, the command prints neither progress nor summary by default."""
+    result = kraken(fake, *CONTRACT, "--format", "csv")
+
+    assert result.returncode == 0
+    assert result.stderr == ""
+    assert SUMMARY.match(kraken(fake, *CONTRACT, "--progress").stderr.strip())
+
+
+def test_ctrl_c_exits_130_and_leaves_no_file(
+    fake: FakeKraken, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGINT while readings are written exits 130 with one line; no file, no `.partial`."""
+    target = tmp_path / "week.jsonl"
+    write = _output.JsonLinesWriter.write
+
+    def interrupted(self: _output.JsonLinesWriter, measurement: Measurement) -> None:
+        write(self, measurement)
+        signal.raise_signal(signal.SIGINT)  # as a Ctrl-C arriving mid-fetch
+
+    monkeypatch.setattr(_output.JsonLinesWriter, "write", interrupted)
+
+    result = kraken(fake, *CONTRACT, "--output", str(target))
+
+    assert result.returncode == 130
+    assert result.stderr.strip() == "error: interrupted"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_to_the_process_exits_130(fake: FakeKraken, tmp_path: Path) -> None:
+    """The real process, sent SIGINT mid-fetch, exits 130 and leaves no output file."""
+    target = tmp_path / "slow.jsonl"
+    fake.faults.add(Latency(seconds=2, operation="getMeasurements"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KRAKEN_")}
+    env.update({k: v for k, v in environment(fake, None).items() if v is not None})
+    with subprocess.Popen(
+        [sys.executable, "-m", "kraken_energy", *CONTRACT, "--output", str(target)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    ) as process:  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not any(r.operation_name == "obtainKrakenToken" for r in fake.requests):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.02)  # waiting for the process to log in; its fetch then waits 2 s
+        assert target.with_name(target.name + ".partial").exists()
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=20)
+
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "error: interrupted"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_reader_that_leaves_ends_the_command_quietly(
+    fake: FakeKraken, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When stdout's reader goes away (`| head`), exit 141 without an error line."""
+
+    def broken(self: _output.JsonLinesWriter, measurement: Measurement) -> None:
+        raise BrokenPipeError
+
+    monkeypatch.setattr(_output.JsonLinesWriter, "write", broken)
+
+    result = kraken(fake, *CONTRACT)
+
+    assert (result.returncode, result.stderr) == (141, "")
+
+
+def _reading(start: str, value: str, property_id: str = "308641") -> Measurement:
+    begin = datetime.fromisoformat(start)
+    return Measurement(
+        property_id, begin, begin.replace(hour=begin.hour + 1), begin, Decimal(value), "kwh",
+        "SMART_METER", "IntervalMeasurementType",
+    )  # fmt: skip
+
+
+def test_table_rows_appear_before_the_fetch_ends() -> None:
+    """A table row is written when its reading arrives, not when the last one has."""
+    stream = io.StringIO()
+    table = _output.TableWriter(stream, DEMO_ACCOUNT)
+
+    table.write(_reading("2024-10-01T00:00:00+01:00", "0.25"))
+    shown = stream.getvalue()
+    table.write(_reading("2024-10-01T00:00:00+01:00", "1.5", property_id="400001"))
+    table.finish()
+
+    assert shown.splitlines()[-1].split() == [
+        "2024-10-01T00:00:00+01:00", "2024-10-01T01:00:00+01:00", "0.25", "kwh",
+    ]  # fmt: skip
+    assert f"{DEMO_ACCOUNT}  property 400001" in stream.getvalue()
+    assert stream.getvalue().endswith("\n2 readings in 2 series\n")
+
+
+def test_progress_shows_rows_and_pages_out_of_the_total() -> None:
+    """Once the totals are known, each line shows done/total rows and pages and a percentage."""
+    console = Console(file=io.StringIO(), force_terminal=True, width=150, color_system=None)
+    tracker = FetchProgress(DEMO_ACCOUNT, True, console=console)
+    assert tracker._progress is not None
+
+    answer = httpx.Response(
+        200, json={"data": {"account": None}},
+        request=httpx.Request("POST", "http://x/", json={"operationName": "getMeasurements"}),
+    )  # fmt: skip
+    asyncio.run(tracker._on_response(answer))  # as the HTTP client calls it
+    tracker.total("308641", 96, 48)
+    tracker.total("400001", 48, 48)
+    for _ in range(48):
+        tracker.row(_reading("2024-10-01T00:00:00+01:00", "1"))
+    tracker._push()
+    console.print(tracker._progress.get_renderable())
+
+    drawn = console.file.getvalue()  # type: ignore[attr-defined]
+    account, first, second = (line for line in drawn.splitlines() if line.strip())
+    assert account.startswith(DEMO_ACCOUNT) and "48/144 rows" in account and "33%" in account
+    assert "1/2 pages" in account  # one account answer, then the second page of 308641
+    assert "property 308641" in first and "48/96 rows" in first and "1/2 pages" in first
+    assert "property 400001" in second and "0/48 rows" in second and "1/1 pages" in second
+
+
+def test_measurements_reports_each_property_total_first(fake: FakeKraken) -> None:
+    """`on_total` hears every property's totalCount and page size before any reading."""
+    heard: list[tuple[str, int, int]] = []
+    seen_before: list[int] = []
+
+    async def fetch() -> int:
+        client = kraken_energy.KrakenClient(fake.url, auth=kraken_energy.APIKey(DEMO_API_KEY))
+        async with client:
+            readings = client.measurements(
+                MULTI_ACCOUNT, start_on=datetime(2024, 10, 2).date(),
+                end_on=datetime(2024, 10, 2).date(), page_size=10,
+                on_total=lambda *total: (heard.append(total), seen_before.append(count)),
+            )  # fmt: skip
+            count = 0
+            async for _ in readings:
+                count += 1
+            return count
+
+    count = asyncio.run(fetch())
+
+    assert heard == [("308641", 48, 10), ("400001", 48, 10)]
+    assert seen_before == [0, 0] and count == 96
 
 
 def test_accounts_show_the_filter_values(fake: FakeKraken) -> None:
@@ -330,23 +601,67 @@ def test_organization_key_needs_an_account(fake: FakeKraken) -> None:
 
 
 def test_sandbox_serves_until_interrupted() -> None:
-    """`kraken sandbox` prints a working URL and the demo key, and exits 0 on Ctrl-C."""
+    """`kraken sandbox` prints working exports, says to use another terminal, exits 0 on Ctrl-C."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KRAKEN_")}
     with subprocess.Popen(
         [sys.executable, "-m", "kraken_energy", "sandbox", "--port", "0"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     ) as process:  # fmt: skip
         assert process.stdout is not None
-        printed = [process.stdout.readline() for _ in range(4)]
-        url = printed[2].split("=", 1)[1].strip()
-        answer = httpx.post(url, json={"query": "{ __typename }"}, timeout=10)
+        printed = [process.stdout.readline() for _ in range(5)]
+        exports = dict(
+            line.strip().removeprefix("export ").split("=", 1)
+            for line in printed
+            if line.strip().startswith("export ")
+        )
+        answer = httpx.post(exports["KRAKEN_URL"], json={"query": "{ __typename }"}, timeout=10)
         process.send_signal(signal.SIGINT)
         rest, err = process.communicate(timeout=20)
 
     assert answer.json() == {"data": {"__typename": "Query"}}
-    assert f"KRAKEN_API_KEY={DEMO_API_KEY}" in printed[3]
+    assert exports["KRAKEN_API_KEY"] == DEMO_API_KEY
+    assert "another terminal" in printed[1]
     assert process.returncode == 0, err
     assert "stopped" in rest
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port with a listener on it, for as long as the test runs."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+def test_sandbox_default_port_falls_back_with_a_note(
+    taken_port: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """When the default port is taken, the sandbox says so and serves on a free port."""
+    monkeypatch.setattr(_sandbox, "DEFAULT_PORT", taken_port)
+
+    fake = _sandbox.open_fake(None)
+    try:
+        port = httpx.URL(fake.url).port
+    finally:
+        fake.stop()
+
+    assert port not in (None, taken_port)
+    assert f"note: port {taken_port} is taken" in capsys.readouterr().err
+
+
+def test_sandbox_port_asked_for_and_taken_is_an_error(taken_port: int) -> None:
+    """An explicit --port that is taken fails naming it, rather than moving elsewhere."""
+    with pytest.raises(click.ClickException, match=f"port {taken_port} is taken"):
+        _sandbox.open_fake(taken_port)
+
+
+def test_sandbox_has_a_fixed_documented_default_port() -> None:
+    """The default port is fixed and the README names it, so the exports stay the same."""
+    readme = (ROOT / "README.md").read_text()
+
+    assert _sandbox.DEFAULT_PORT == 8765
+    assert f"127.0.0.1:{_sandbox.DEFAULT_PORT}" in readme
 
 
 def test_missing_cli_extra_names_the_install_command(
@@ -355,7 +670,8 @@ def test_missing_cli_extra_names_the_install_command(
     """Without click or rich, the command says which extra to install and exits 1."""
     for name in [m for m in sys.modules if m.startswith("kraken_energy.cli.")]:
         monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setitem(sys.modules, "rich", None)
+    for name in [m for m in sys.modules if m == "rich" or m.startswith("rich.")]:
+        monkeypatch.setitem(sys.modules, name, None)
 
     status = main(["--help"])
 
@@ -363,15 +679,44 @@ def test_missing_cli_extra_names_the_install_command(
     assert "pip install 'kraken-energy[cli]'" in capsys.readouterr().err
 
 
-def test_help_lists_the_commands() -> None:
-    """`python -m kraken_energy --help` exits 0 and lists the three commands."""
-    result = subprocess.run(
-        [sys.executable, "-m", "kraken_energy", "--help"],
-        capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
-    )  # fmt: skip
+def test_installed_command_help_and_version() -> None:
+    """`python -m kraken_energy --help` lists the commands; `--version` prints the version."""
+    run = {"capture_output": True, "text": True, "timeout": 60, "check": False, "cwd": ROOT}
+    help_ = subprocess.run([sys.executable, "-m", "kraken_energy", "--help"], **run)  # type: ignore[call-overload]
+    version = subprocess.run([sys.executable, "-m", "kraken_energy", "--version"], **run)  # type: ignore[call-overload]
 
-    assert result.returncode == 0
-    assert all(name in result.stdout for name in ("measurements", "accounts", "sandbox"))
+    assert help_.returncode == 0
+    assert all(name in help_.stdout for name in ("measurements", "accounts", "sandbox"))
+    assert (version.returncode, version.stdout) == (0, f"kraken {kraken_energy.__version__}\n")
+
+
+def _options() -> list[tuple[str, click.Option]]:
+    commands = {"kraken": kraken_group, **kraken_group.commands}
+    return [
+        (f"{name} {param.opts[0]}", param)
+        for name, command in commands.items()
+        for param in command.params
+        if isinstance(param, click.Option)
+    ]
+
+
+@pytest.mark.parametrize(("name", "option"), _options(), ids=[name for name, _ in _options()])
+def test_every_option_has_help_with_an_example(name: str, option: click.Option) -> None:
+    """Each option has help text; each that takes a value shows an example of one."""
+    assert option.help or option.opts[0] in ("--version", "--help"), name
+    if not option.is_flag and option.help:
+        assert "e.g. " in option.help, name
+
+
+@pytest.mark.parametrize("command", ["measurements", "accounts", "sandbox", None])
+def test_every_help_page_ends_with_examples(command: str | None) -> None:
+    """`kraken [COMMAND] --help` exits 0 and shows examples of whole commands."""
+    with CliRunner().isolation() as (out, _err, _):
+        status = main([command, "--help"] if command else ["--help"])
+        sys.stdout.flush()
+
+    assert status == 0
+    assert re.search(r"Examples:\n +kraken ", out.getvalue().decode())
 
 
 def test_redactor_masks_secrets_and_jwts() -> None:

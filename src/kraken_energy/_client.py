@@ -210,6 +210,7 @@ class KrakenClient(Client):
         property_id: str | None = None,
         page_size: int | None = None,
         concurrency: int | None = None,
+        on_total: Callable[[str, int, int], None] | None = None,
     ) -> AsyncIterator[Measurement]:
         """Every reading of an account's properties in a range, each exactly once, in order.
 
@@ -230,6 +231,10 @@ class KrakenClient(Client):
             property_id: only this property of the account.
             page_size: records per request (default 1000, falling back when refused).
             concurrency: windows in flight at once (default `DEFAULT_CONCURRENCY`).
+            on_total: called as `on_total(property_id, readings, page_size)` once per property,
+                as soon as the first answer says how many readings its range holds (Kraken's
+                `totalCount`) and which page size is used: before any of its readings is
+                yielded, e.g. to show progress against a known total.
 
         Raises:
             InvalidArgumentError: a missing or naive end of the range, an unknown timezone, a
@@ -250,7 +255,7 @@ class KrakenClient(Client):
         )
         if not isinstance(account_number, str):
             raise InvalidArgumentError("account_number", "must be a string such as 'A-F523797D'")
-        return fetch_measurements(self, account_number, property_id, request)
+        return fetch_measurements(self, account_number, property_id, request, on_total)
 
     @classmethod
     def from_env(

@@ -194,16 +194,24 @@ def plan(
 
 
 async def fetch_measurements(
-    client: KrakenClient, account_number: str, property_id: str | None, request: _Request
+    client: KrakenClient,
+    account_number: str,
+    property_id: str | None,
+    request: _Request,
+    on_total: Callable[[str, int, int], None] | None = None,
 ) -> AsyncIterator[Measurement]:
     """Yield every reading the request covers, property by property, each exactly once."""
-    async for batch in _batches(client, account_number, property_id, request):
+    async for batch in _batches(client, account_number, property_id, request, on_total):
         for measurement in batch:
             yield measurement
 
 
 async def _batches(
-    client: KrakenClient, account_number: str, property_id: str | None, request: _Request
+    client: KrakenClient,
+    account_number: str,
+    property_id: str | None,
+    request: _Request,
+    on_total: Callable[[str, int, int], None] | None,
 ) -> AsyncIterator[list[Measurement]]:
     """Yield the readings page by page: one hop per page, not per reading, inside the pipeline."""
     if property_id is None:
@@ -237,6 +245,10 @@ async def _batches(
             )
         firsts = [(single["property"]["id"] or property_id, single["property"]["measurements"])]
     request = dataclasses.replace(request, page_size=size)
+    if on_total is not None:  # every total at once, so progress knows the whole fetch's size
+        for identifier, page in firsts:
+            if page is not None:
+                on_total(identifier, page["totalCount"], size)
     for identifier, page in firsts:
         if page is None:
             continue

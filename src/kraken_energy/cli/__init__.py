@@ -5,7 +5,8 @@ Installed as the console script `kraken` (and `python -m kraken_energy`) with th
 credential come from the same environment variables as `KrakenClient.from_env`; credentials are
 never taken as options, so they stay out of shell history and process lists.
 
-Exit status: 0 on success, 2 on a usage error, 1 on any other failure. A failure prints one line
+Exit status: 0 on success, 2 on a usage error, 1 on any other failure, 130 when interrupted
+by Ctrl-C, 141 when the reader of stdout went away. A failure prints one line
 on stderr starting with `error:` (naming the Kraken error code when there is one); `-v` adds the
 traceback and debug logs, with every credential and token redacted.
 """

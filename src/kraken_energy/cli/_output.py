@@ -1,7 +1,9 @@
 """How `kraken measurements` writes readings: JSON lines, CSV or a table, to stdout or a file.
 
-JSON lines and CSV stream (one reading at a time, memory stays flat) and share their columns;
-the table is for people, so it is drawn once every reading has arrived. A file given with
+Every format streams: a reading is written as soon as it arrives and memory stays flat, so a
+year of half-hourly readings (17,520) is formatted in a fraction of a second whatever the format
+(`python3 scripts/dev.py bench --only cli` measures it). JSON lines and CSV share their columns;
+the table groups readings by series under a heading per series. A file given with
 `--output` appears only when the fetch succeeded: readings go to `PATH.partial` first, which is
 renamed over `PATH` at the end and removed on failure.
 """
@@ -17,19 +19,30 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final, Protocol, TextIO
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
-
 from .. import Measurement
+
+SeriesKey = tuple[tuple[str, str | None], ...]
+"""A series as (name, value) pairs, e.g. `(("property", "308641"),)`."""
+
+
+def series_key(measurement: Measurement) -> SeriesKey:
+    """Return the series of a reading: the groups of the table, progress lines and summary.
+
+    Today a series is a property; naming more of it (utility, supply point, device, register,
+    direction, frequency) is a change to this one line.
+    """
+    return (("property", measurement.property_id),)
+
+
+def series_label(key: SeriesKey) -> str:
+    """Name a series for people, e.g. `property 308641`."""
+    return "  ".join(f"{name} {value}" for name, value in key if value is not None)
+
 
 COLUMNS: Final = ("property_id", "start_at", "end_at", "read_at", "value", "unit", "source")
 """The fields of every JSON line and the CSV header, in order."""
 
 FORMATS: Final = ("jsonl", "csv", "table")
-
-FILE_TABLE_WIDTH: Final = 200
-"""Width a table is drawn at when not on a terminal: wide enough never to wrap a value."""
 
 
 def record(measurement: Measurement) -> dict[str, str | None]:
@@ -92,45 +105,80 @@ class CsvWriter:
 
 
 class TableWriter:
-    """A rich table of every reading, drawn at the end (plain text when not on a terminal)."""
+    """A table for people, streamed: each series under its heading, each row as it arrives.
+
+    Columns have fixed widths (an ISO 8601 time with its offset is 25 characters), so nothing
+    waits for the last reading and memory stays flat however many readings come. Interval
+    readings show start and end; point readings show when they were read. A last line counts
+    the readings and series.
+    """
 
     def __init__(self, stream: TextIO, title: str) -> None:
         self._stream = stream
         self._title = title
-        self._rows: list[dict[str, str | None]] = []
+        self._style = stream.isatty()
+        self._series: SeriesKey | None = None
+        self._intervals: bool | None = None
+        self._count = 0
+        self._series_count = 0
 
     def write(self, measurement: Measurement) -> None:
-        """Keep the reading for the table."""
-        self._rows.append(record(measurement))
+        """Write the reading's row, after a heading when its series or kind of reading changes."""
+        key = series_key(measurement)
+        intervals = measurement.start_at is not None
+        if key != self._series:
+            self._series, self._intervals = key, None
+            self._series_count += 1
+            heading = f"{self._title}  {series_label(key)}"
+            gap = "\n" if self._count else ""
+            self._stream.write(gap + (_bold(heading) if self._style else heading) + "\n")
+        if intervals != self._intervals:
+            self._intervals = intervals
+            header = _INTERVAL_HEADER if intervals else _POINT_HEADER
+            self._stream.write((_dim(header) if self._style else header) + "\n")
+        value, unit = str(measurement.value), measurement.unit
+        if intervals:
+            start, end = _iso(measurement.start_at), _iso(measurement.end_at) or ""
+            self._stream.write(
+                f"  {start:<{TIME_WIDTH}}  {end:<{TIME_WIDTH}}  {value:>{VALUE_WIDTH}}  {unit}\n"
+            )
+        else:
+            read_at = measurement.read_at.isoformat()
+            self._stream.write(f"  {read_at:<{TIME_WIDTH}}  {value:>{VALUE_WIDTH}}  {unit}\n")
+        self._count += 1
 
     def finish(self) -> None:
-        """Draw the table; a `read at` column appears only when some reading is not an interval."""
-        points = any(row["start_at"] is None for row in self._rows)
-        count = len(self._rows)
-        table = Table(
-            title=f"{self._title}: {count} reading{'' if count == 1 else 's'}",
-            box=box.SIMPLE_HEAD,
-        )
-        table.add_column("property", overflow="fold")
-        table.add_column("start", overflow="fold")
-        table.add_column("end", overflow="fold")
-        if points:
-            table.add_column("read at", overflow="fold")
-        table.add_column("value", justify="right", overflow="fold")
-        table.add_column("unit")
-        for row in self._rows:
-            cells = [row["property_id"], row["start_at"], row["end_at"]]
-            cells += [row["read_at"]] if points else []
-            table.add_row(*(cell or "" for cell in [*cells, row["value"], row["unit"]]))
-        terminal = self._stream.isatty()
-        console = Console(
-            file=self._stream,
-            width=None if terminal else FILE_TABLE_WIDTH,
-            color_system="auto" if terminal else None,
-            highlight=False,
-        )
-        console.print(table)
+        """Write the count of readings and series, and flush."""
+        if self._count:
+            series = f"{self._series_count:,} series"
+            self._stream.write(f"\n{_plural(self._count, 'reading')} in {series}\n")
+        else:
+            self._stream.write(f"{self._title}: no readings\n")
         self._stream.flush()
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _bold(text: str) -> str:
+    return f"\x1b[1m{text}\x1b[0m"
+
+
+def _dim(text: str) -> str:
+    return f"\x1b[2m{text}\x1b[0m"
+
+
+TIME_WIDTH: Final = 25
+"""`2024-10-01T00:00:00+01:00`: an ISO 8601 time to the second, with its offset."""
+
+VALUE_WIDTH: Final = 12
+"""Right-aligned values up to this width line up; a longer one pushes its unit right."""
+
+_INTERVAL_HEADER: Final = (
+    f"  {'start':<{TIME_WIDTH}}  {'end':<{TIME_WIDTH}}  {'value':>{VALUE_WIDTH}}  unit"
+)
+_POINT_HEADER: Final = f"  {'read at':<{TIME_WIDTH}}  {'value':>{VALUE_WIDTH}}  unit"
 
 
 def make_writer(output_format: str, stream: TextIO, title: str) -> Writer:

@@ -69,12 +69,27 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
-def enable_debug_logging(redact: Redactor) -> None:
-    """Send the client's debug log (one line per attempt) and httpx's requests to stderr."""
+DEBUG_LOGGERS: Final = (("kraken_energy", logging.DEBUG), ("httpx", logging.INFO))
+
+
+def enable_debug_logging(redact: Redactor) -> logging.Handler:
+    """Send the client's debug log (one line per attempt) and httpx's requests to stderr.
+
+    Returns the handler, for `disable_debug_logging` when the command ends.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
     handler.addFilter(_RedactingFilter(redact))
-    for name, level in (("kraken_energy", logging.DEBUG), ("httpx", logging.INFO)):
+    for name, level in DEBUG_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(level)
         logger.addHandler(handler)
+    return handler
+
+
+def disable_debug_logging(handler: logging.Handler) -> None:
+    """Undo `enable_debug_logging`: remove the handler and restore the loggers' levels."""
+    for name, _level in DEBUG_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)

@@ -30,6 +30,7 @@ from ..sync import (
     SyncStats,
     sync,
 )
+from ._common import State, verbose_option
 from ._output import destination
 
 EXIT_ALLOWANCE: Final = 3
@@ -54,12 +55,6 @@ EXPORT_COLUMNS: Final = (
 """The fields of every exported JSON line and the CSV header, in order."""
 
 
-def register(group: click.Group, state_type: type[Any], verbose: Any) -> None:
-    """Add `sync` and `export` to `group` (the `kraken` command), with its verbose option."""
-    group.add_command(verbose(_sync_command(state_type)))
-    group.add_command(verbose(_export_command()))
-
-
 def _zone(_ctx: click.Context, _param: click.Parameter, value: str) -> ZoneInfo:
     try:
         return ZoneInfo(value)
@@ -79,27 +74,43 @@ def _instant(option: str, text: str | None, zone: ZoneInfo) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
-def _sync_command(state_type: type[Any]) -> click.Command:
-    pass_state = click.make_pass_decorator(state_type)
+SYNC_EXAMPLES: Final = """\b
+Examples:
+  kraken sync --store readings.db --accounts A-F523797D,A-0000FA4E
+  kraken sync --store readings.db --all-accounts --requests-per-hour 2800
+  kraken sync --store readings.db --accounts-file accounts.txt --since 2024-01-01
+"""
 
-    @click.command("sync")
+EXPORT_EXAMPLES: Final = """\b
+Examples:
+  kraken export --store readings.db --format csv --output readings.csv
+  kraken export --store readings.db --account A-F523797D --start 2024-10-01T00:00
+"""
+
+
+def _sync_command() -> click.Command:
+    @click.command("sync", epilog=SYNC_EXAMPLES)
     @click.option(
         "--store",
         required=True,
         type=click.Path(dir_okay=False, path_type=Path),
-        help="SQLite file to keep readings in (created if missing). Example: --store readings.db",
+        help="SQLite file to keep readings in (created if missing), e.g. readings.db.",
     )
-    @click.option("--accounts", metavar="A-1,A-2", help="Comma-separated account numbers.")
+    @click.option(
+        "--accounts", metavar="A-1,A-2", help="Comma-separated account numbers, e.g. A-F523797D."
+    )
     @click.option(
         "--accounts-file",
         type=click.File("r"),
-        help="File with one account number per line ('-' for stdin), read as it goes.",
+        help="File with one account number per line ('-' for stdin), read as it goes, e.g. "
+        "accounts.txt.",
     )
     @click.option("--all-accounts", is_flag=True, help="Every account of the credential's user.")
     @click.option(
         "--since",
         type=click.DateTime(["%Y-%m-%d"]),
-        help="Day a series with nothing stored begins (default: 30 days before --until).",
+        help="Day a series with nothing stored begins, e.g. 2024-10-01 (default: 30 days "
+        "before --until).",
     )
     @click.option(
         "--until",
@@ -111,21 +122,21 @@ def _sync_command(state_type: type[Any]) -> click.Command:
         type=click.Choice([m.value for m in ReadingFrequencyType], case_sensitive=False),
         default=DEFAULT_SYNC_FREQUENCY.value,
         show_default=True,
-        help="Readings to keep.",
+        help="Readings to keep, e.g. day_interval.",
     )
     @click.option(
         "--timezone",
         default="Europe/London",
         show_default=True,
         callback=_zone,
-        help="IANA timezone of bucket boundaries and of offset-less --until.",
+        help="IANA timezone of bucket boundaries and of offset-less --until, e.g. UTC.",
     )
     @click.option(
         "--concurrency",
         type=click.IntRange(min=1),
         default=DEFAULT_SYNC_CONCURRENCY,
         show_default=True,
-        help="Accounts synced at once.",
+        help="Accounts synced at once, e.g. 4.",
     )
     @click.option(
         "--requests-per-hour",
@@ -137,16 +148,17 @@ def _sync_command(state_type: type[Any]) -> click.Command:
         type=click.FloatRange(min=0),
         default=DEFAULT_MAX_RETRY_SECONDS,
         show_default=True,
-        help="Seconds to wait out a rate limit before stopping with exit status 3.",
+        help="Seconds to wait out a rate limit before stopping with exit status 3, e.g. 600.",
     )
     @click.option(
         "--progress/--no-progress",
         default=None,
         help="Progress on stderr (default: when stderr is a terminal).",
     )
-    @pass_state
+    @verbose_option
+    @click.pass_obj
     def command(
-        state: Any,
+        state: State,
         store: Path,
         accounts: str | None,
         accounts_file: IO[str] | None,
@@ -165,8 +177,6 @@ def _sync_command(state_type: type[Any]) -> click.Command:
         Each series continues from its last stored reading (less a two-day margin, since
         recent readings are revised); a stopped run loses nothing and the next one continues.
         Exit status 3 means the rate-limit allowance ran out: run it again later.
-
-        Example: kraken sync --store readings.db --accounts A-F523797D,A-0000FA4E
         """
         chosen = [accounts is not None, accounts_file is not None, all_accounts]
         if sum(chosen) != 1:
@@ -218,7 +228,7 @@ def _lines(stream: IO[str]) -> Iterator[str]:
 
 
 async def _run(
-    state: Any,
+    state: State,
     path: Path,
     numbers: Any,
     until: datetime | None,
@@ -307,22 +317,26 @@ def _summary(stats: SyncStats, store: Path) -> str:
 
 
 def _export_command() -> click.Command:
-    @click.command("export")
+    @click.command("export", epilog=EXPORT_EXAMPLES)
     @click.option(
         "--store",
         required=True,
         type=click.Path(dir_okay=False, exists=True, path_type=Path),
-        help="The SQLite file `kraken sync` wrote. Example: --store readings.db",
+        help="The SQLite file `kraken sync` wrote, e.g. readings.db.",
     )
-    @click.option("--account", metavar="A-XXXXXXXX", help="Only this account.")
-    @click.option("--start", metavar="DATETIME", help="First instant, ISO 8601 (inclusive).")
-    @click.option("--end", metavar="DATETIME", help="Instant after the last, ISO 8601.")
+    @click.option("--account", metavar="A-XXXXXXXX", help="Only this account, e.g. A-F523797D.")
+    @click.option(
+        "--start", metavar="DATETIME", help="First instant, ISO 8601, e.g. 2024-10-01T00:00."
+    )
+    @click.option(
+        "--end", metavar="DATETIME", help="Instant after the last, ISO 8601, e.g. 2024-10-08T00:00."
+    )
     @click.option(
         "--timezone",
         default="Europe/London",
         show_default=True,
         callback=_zone,
-        help="IANA timezone of offset-less --start/--end.",
+        help="IANA timezone of offset-less --start/--end, e.g. UTC.",
     )
     @click.option(
         "--format",
@@ -335,8 +349,9 @@ def _export_command() -> click.Command:
     @click.option(
         "--output",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Write to PATH (replaced only when the export succeeds), not stdout.",
+        help="Write to PATH (replaced only when the export succeeds), not stdout, e.g. out.csv.",
     )
+    @verbose_option
     def command(
         store: Path,
         account: str | None,
@@ -346,10 +361,7 @@ def _export_command() -> click.Command:
         output_format: str,
         output: Path | None,
     ) -> None:
-        """Write the stored readings in series and time order, streaming, as JSON lines or CSV.
-
-        Example: kraken export --store readings.db --account A-F523797D --format csv
-        """
+        """Write the stored readings in series and time order, streaming, as JSON lines or CSV."""
         low = _instant("--start", start, timezone)
         high = _instant("--end", end, timezone)
         with SqliteStore(store) as opened, destination(output, sys.stdout) as stream:
@@ -390,3 +402,9 @@ def write_export(readings: Iterator[StoredReading], stream: TextIO, output_forma
         for reading in readings:
             stream.write(json.dumps(export_row(reading)) + "\n")
     stream.flush()
+
+
+sync_command: Final = _sync_command()
+"""`kraken sync`."""
+export_command: Final = _export_command()
+"""`kraken export`."""
