@@ -4,7 +4,7 @@ import json
 
 import pytest
 from check_schema_drift import check_drift, main, render_markdown
-from drift import _RULES
+from schema_diff import LOOKED_UP_UNDER
 from graphql import (
     BreakingChange,
     BreakingChangeType,
@@ -169,7 +169,7 @@ def test_a_missing_root_type_breaks_its_operations() -> None:
 def test_every_graphql_core_change_kind_has_a_scoping_rule() -> None:
     """No kind of change graphql-core reports can fall through unscoped."""
     kinds = {kind.name for kind in BreakingChangeType} | {kind.name for kind in DangerousChangeType}
-    assert set(_RULES) == kinds
+    assert set(LOOKED_UP_UNDER) == kinds
 
 
 def test_a_change_that_cannot_be_scoped_is_reported_and_fails(monkeypatch) -> None:
