@@ -590,6 +590,9 @@ class RecordsPlugin(Plugin):
         self.aliases: dict[str, str] = {}
         self.imports: list[ast.stmt] = []
         self.fragments: set[str] = set()
+        self.flat: dict[str, dict[str, Any]] = (
+            _tool_config(config_dict).get("kraken-codegen", {}).get("flat-records", {})
+        )
 
     def generate_fragments_module(
         self, module: ast.Module, fragments_definitions: dict[str, FragmentDefinitionNode]
@@ -623,7 +626,7 @@ class RecordsPlugin(Plugin):
         body: list[ast.stmt] = [
             ast.Expr(ast.Constant(_RECORDS_DOC)),
             *self.imports,
-            ast.ImportFrom("typing", [ast.alias("NamedTuple")], 0),
+            ast.ImportFrom("typing", [ast.alias("NamedTuple"), ast.alias("cast")], 0),
             ast.ImportFrom("typing_extensions", [ast.alias("TypedDict")], 0),
             ast.Assign([ast.Name("_new")], ast.Attribute(ast.Name("tuple"), "__new__"), lineno=0),
         ]
@@ -631,6 +634,8 @@ class RecordsPlugin(Plugin):
             body.append(self._typed_dict(name))
         for name in sorted(self._recordable()):
             body += self._record(name)
+        for name, spec in sorted(self.flat.items()):
+            body += _FlatRecord(self, name, spec).build()
         for alias, target in sorted(self.aliases.items()):
             body.append(ast.Assign([ast.Name(f"{alias}Data")], ast.Name(f"{target}Data"), lineno=0))
         code = ast.unparse(ast.fix_missing_locations(ast.Module(body, [])))
@@ -811,3 +816,136 @@ class _Renamer(ast.NodeTransformer):
 
     def visit_Name(self, node: ast.Name) -> ast.Name:
         return ast.Name(self.rename(node.id))
+
+
+class _FlatRecord:
+    """One `[tool.kraken-codegen.flat-records]` entry: a `__typename` union field as one record.
+
+    The record holds, in order: the context fields the caller passes (`context`, e.g. which
+    property a page is for: the wire does not say), `typename`, the fields every member has,
+    then the fields only some members have (None on the others). A field holding one object
+    that only spreads a fragment is inlined (its fields become the record's, None or empty when
+    the object is null); a list of a recordable fragment becomes a tuple of its records, nulls
+    dropped. So a field added to any of those fragments becomes a field of the record.
+    """
+
+    def __init__(self, plugin: RecordsPlugin, name: str, spec: dict[str, Any]) -> None:
+        self.plugin, self.name, self.field = plugin, name, str(spec["field"])
+        owner, _, attribute = self.field.partition(".")
+        annotation = plugin._fields(owner)[attribute][1]
+        self.members = sorted(plugin._references(annotation), key=self._is_fallback)
+        self.context: dict[str, str] = dict(spec.get("context", {}))
+        self.recordable = plugin._recordable()
+
+    def _is_fallback(self, member: str) -> bool:
+        return not _literal_values(self._typename(member))
+
+    def _typename(self, member: str) -> ast.expr | None:
+        stmt = _typename_field(self.plugin.classes[member])
+        return stmt.annotation if stmt else None
+
+    def _columns(self, member: str) -> dict[str, tuple[str, str, str]]:
+        """Record field -> (annotation, value expression, the member variable it reads)."""
+        columns: dict[str, tuple[str, str, str]] = {}
+        for attribute, (key, annotation) in self.plugin._fields(member).items():
+            if attribute == TYPENAME:
+                continue
+            inner = self._single_fragment(annotation)
+            if inner is None:
+                columns[attribute] = self._column(f'data["{key}"]', annotation, attribute)
+                continue
+            outer = f"{attribute}_"
+            columns[f"({outer})"] = ("", f'data["{key}"]', "")
+            for name, (inner_key, inner_type) in self.plugin._fields(inner).items():
+                annotation_text, value, _ = self._column(
+                    f'{outer}["{inner_key}"]', inner_type, name
+                )
+                if value.startswith("tuple("):
+                    columns[name] = (annotation_text, f"{value} if {outer} is not None else ()", "")
+                else:
+                    optional = f"Optional[{annotation_text}]"
+                    columns[name] = (optional, f"{value} if {outer} is not None else None", "")
+        return columns
+
+    def _single_fragment(self, annotation: ast.expr) -> str | None:
+        """The fragment a field's one object only spreads, if so (not a list)."""
+        if "list" in ast.unparse(annotation):
+            return None
+        references = sorted(self.plugin._references(annotation))
+        if len(references) != 1:
+            return None
+        fragment = self.plugin._fragment_of(references[0])
+        return fragment if fragment != references[0] else None
+
+    def _column(self, item: str, annotation: ast.expr, attribute: str) -> tuple[str, str, str]:
+        text = ast.unparse(self.plugin._wire(annotation, "Record")).replace('"', "")
+        references = sorted(self.plugin._references(annotation))
+        if not references:
+            return text, item, attribute
+        fragment = self.plugin._fragment_of(references[0])
+        if len(references) != 1 or fragment not in self.recordable:
+            raise CodegenError(
+                f"flat record {self.name}: field {attribute} holds {references}, which is not a "
+                "flat fragment; select its fields through a named fragment of scalars"
+            )
+        build = f"{_snake(fragment)}_record"
+        if "list" in text:
+            value = f"tuple({build}(x) for x in {item} or () if x is not None)"
+            return f"tuple[{fragment}Record, ...]", value, attribute
+        if text.startswith("Optional"):
+            return text, f"None if (value := {item}) is None else {build}(value)", attribute
+        return text, f"{build}({item})", attribute
+
+    def build(self) -> list[ast.stmt]:
+        per_member = {member: self._columns(member) for member in self.members}
+        shared = [
+            c for c in per_member[self.members[-1]] if all(c in m for m in per_member.values())
+        ]
+        only = [c for m in self.members for c in per_member[m] if c not in shared]
+        fields = [f"    {name}: {kind}" for name, kind in self.context.items()]
+        fields.append("    typename: str")
+        for column in shared:
+            if not column.startswith("("):
+                fields.append(f"    {column}: {per_member[self.members[-1]][column][0]}")
+        specific: dict[str, str] = {}
+        for member in self.members:
+            for column in only:
+                if column in per_member[member] and not column.startswith("("):
+                    kind = per_member[member][column][0]
+                    specific[column] = (
+                        kind if kind.startswith(("Optional", "tuple")) else (f"Optional[{kind}]")
+                    )
+        fields += [f"    {column}: {kind}" for column, kind in specific.items()]
+        members = ", ".join(f"{member}Data" for member in self.members)
+        context = "".join(f"{name}: {kind}, " for name, kind in self.context.items())
+        lines = [
+            f"class {self.name}(NamedTuple):",
+            f'    """`{self.field}`, every member of its union, as one immutable record."""',
+            *fields,
+            "",
+            "",
+            f"def {_snake(self.name)}_record({context}data: Union[{members}]) -> {self.name}:",
+            f'    """Build a `{self.name}` from one member\'s data."""',
+        ]
+        lines += [
+            f"    {c[1:-2]}_ = {v[1]}"
+            for c, v in per_member[self.members[-1]].items()
+            if c.startswith("(") and c in shared
+        ]
+        lines += [f"    {column}: {kind} = None" for column, kind in specific.items()]
+        for member in self.members:
+            names = _literal_values(self._typename(member))
+            mine = [c for c in specific if c in per_member[member]]
+            if not names or not mine:
+                continue
+            lines.append(f'    if data["__typename"] == "{names[0]}":')
+            lines.append(f"        member = cast({member}Data, data)")
+            lines += [
+                f"        {c} = {per_member[member][c][1].replace('data[', 'member[')}"
+                for c in mine
+            ]
+        values = [*self.context, 'data["__typename"]']
+        values += [per_member[self.members[-1]][c][1] for c in shared if not c.startswith("(")]
+        values += list(specific)
+        lines.append(f"    return _new({self.name}, ({', '.join(values)},))")
+        return ast.parse("\n".join(lines)).body

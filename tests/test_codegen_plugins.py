@@ -69,14 +69,17 @@ def _copy(source: Path, target: Path, files: list[str]) -> Path:
 
 
 def test_a_fragment_change_reaches_models_and_records_together(tmp_path: Path) -> None:
-    """Dropping a field and making one nullable changes models and records, and breaks users."""
+    """Dropping fields and making some nullable changes models and records, and breaks users."""
     project = _copy(ROOT, tmp_path / "project", ["schema.graphql", "pyproject.toml"])
     fragments = project / "queries" / "fragments_measurements.graphql"
-    dropped = fragments.read_text().replace("  costInclTax {\n    ...Money\n  }\n", "")
-    fragments.write_text(dropped)
+    text = fragments.read_text()
+    for selection in ("  costInclTax {\n    ...Money\n  }\n", "  source\n"):
+        assert selection in text
+        text = text.replace(selection, "")
+    fragments.write_text(text)
     schema = project / "schema.graphql"
     nullable = schema.read_text().replace("estimatedAmount: Decimal!", "estimatedAmount: Decimal")
-    schema.write_text(nullable)
+    schema.write_text(nullable.replace("readAt: DateTime!", "readAt: DateTime"))
     package = generate.build_package(tmp_path / "out", root=project)
     models = (package / "fragments.py").read_text()
     records = (package / "records.py").read_text()
@@ -84,11 +87,18 @@ def test_a_fragment_change_reaches_models_and_records_together(tmp_path: Path) -
     assert "cost_incl_tax" not in records
     assert "estimated_amount: Optional[Decimal]" in models
     assert "estimated_amount: Optional[Decimal]" in records
+    measurement = records[records.index("class Measurement("):]
+    assert "read_at: Optional[AwareDatetime] = Field(" in models
+    assert "read_at: Optional[AwareDatetime]\n" in measurement
+    assert "source" not in models.split("class Reading(")[1].split("class ")[0]
+    assert "source" not in measurement.split("def measurement_record")[0]
     user = tmp_path / "user.py"
     user.write_text(
-        "from kraken_energy_gql.records import StatisticRecord\n\n\n"
+        "from kraken_energy_gql.records import Measurement, StatisticRecord\n\n\n"
         "def incl(statistic: StatisticRecord) -> object:\n"
-        "    return statistic.cost_incl_tax\n")
+        "    return statistic.cost_incl_tax\n\n\n"
+        "def source(reading: Measurement) -> object:\n"
+        "    return reading.source\n")
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--follow-imports=silent",
          str(user)],
@@ -96,3 +106,4 @@ def test_a_fragment_change_reaches_models_and_records_together(tmp_path: Path) -
         env={"MYPYPATH": f"{tmp_path / 'out'}", "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert '"StatisticRecord" has no attribute "cost_incl_tax"' in result.stdout
+    assert '"Measurement" has no attribute "source"' in result.stdout

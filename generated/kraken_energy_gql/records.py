@@ -9,7 +9,7 @@ by `<fragment>_record`. Both come from the same fragments as the models.
 """
 
 from decimal import Decimal
-from typing import Annotated, Literal, NamedTuple, Optional, Union
+from typing import Annotated, Literal, NamedTuple, Optional, Union, cast
 
 from pydantic import AwareDatetime, Field, JsonValue
 from typing_extensions import TypedDict
@@ -596,6 +596,60 @@ def tariff_record(data: TariffData) -> TariffRecord:
     """Build a `TariffRecord` from the data of `fragment Tariff`."""
     return _new(
         TariffRecord, (data["tariffCode"], data["productCode"], data["displayName"])
+    )
+
+
+class Measurement(NamedTuple):
+    """`Edge.node`, every member of its union, as one immutable record."""
+
+    property_id: str
+    typename: str
+    value: Decimal
+    unit: str
+    read_at: AwareDatetime
+    source: str
+    statistics: tuple[StatisticRecord, ...]
+    start_at: Optional[AwareDatetime]
+    end_at: Optional[AwareDatetime]
+    duration_in_seconds: Optional[int]
+
+
+def measurement_record(
+    property_id: str,
+    data: Union[EdgeNodeIntervalMeasurementTypeData, EdgeNodeMeasurementInterfaceData],
+) -> Measurement:
+    """Build a `Measurement` from one member's data."""
+    meta_data_ = data["metaData"]
+    start_at: Optional[AwareDatetime] = None
+    end_at: Optional[AwareDatetime] = None
+    duration_in_seconds: Optional[int] = None
+    if data["__typename"] == "IntervalMeasurementType":
+        member = cast(EdgeNodeIntervalMeasurementTypeData, data)
+        start_at = member["startAt"]
+        end_at = member["endAt"]
+        duration_in_seconds = member["durationInSeconds"]
+    return _new(
+        Measurement,
+        (
+            property_id,
+            data["__typename"],
+            data["value"],
+            data["unit"],
+            data["readAt"],
+            data["source"],
+            tuple(
+                (
+                    statistic_record(x)
+                    for x in meta_data_["statistics"] or ()
+                    if x is not None
+                )
+            )
+            if meta_data_ is not None
+            else (),
+            start_at,
+            end_at,
+            duration_in_seconds,
+        ),
     )
 
 
