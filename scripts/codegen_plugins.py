@@ -562,13 +562,13 @@ class PackageInitPlugin(Plugin):
             elif isinstance(stmt, ast.FunctionDef) and stmt.name == "__dir__":
                 stmt.returns = ast.Subscript(ast.Name("list"), ast.Name("str"))
         _add_import(module, ["Any"], "typing")
-        return ast.fix_missing_locations(module)
-
-    def generate_init_code(self, generated_code: str) -> str:
         # Last, once `__getattr__` exists: the runtime imports kraken_energy, whose client needs
         # `kraken_energy_gql.Client`. Every generated module is then imported with it loaded.
-        package, module = RUNTIME.rsplit(".", 1)
-        return f"{generated_code}\nfrom {package} import {module}  # noqa: E402,F401,I001\n"
+        # ariadne-codegen formats the init without removing unused imports, and an import block
+        # after the definitions is sorted in place, so it stays last.
+        package, name = RUNTIME.rsplit(".", 1)
+        module.body.append(ast.ImportFrom(package, [ast.alias(name)], 0))
+        return ast.fix_missing_locations(module)
 
 
 class RecordsPlugin(Plugin):
@@ -925,7 +925,7 @@ class _FlatRecord:
             "",
             "",
             f"def {_snake(self.name)}_record({context}data: Union[{members}]) -> {self.name}:",
-            f'    """Build a `{self.name}` from one member\'s data."""',
+            f'    """Build a `{self.name}` from the data of any member of `{self.field}`."""',
         ]
         lines += [
             f"    {c[1:-2]}_ = {v[1]}"

@@ -245,5 +245,4 @@ __all__ = [
     "ViewerAccountsAccountInterface",
     "ViewerAccountsAccountType",
 ]
-
-from kraken_energy import _codegen_runtime  # noqa: E402,F401,I001
+from kraken_energy import _codegen_runtime

@@ -618,7 +618,7 @@ def measurement_record(
     property_id: str,
     data: Union[EdgeNodeIntervalMeasurementTypeData, EdgeNodeMeasurementInterfaceData],
 ) -> Measurement:
-    """Build a `Measurement` from one member's data."""
+    """Build a `Measurement` from the data of any member of `Edge.node`."""
     meta_data_ = data["metaData"]
     start_at: Optional[AwareDatetime] = None
     end_at: Optional[AwareDatetime] = None

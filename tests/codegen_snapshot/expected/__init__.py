@@ -73,5 +73,4 @@ __all__ = [
     "ShelfPartsItemsItem",
     "ShelfPartsPrice",
 ]
-
-from kraken_energy import _codegen_runtime  # noqa: E402,F401,I001
+from kraken_energy import _codegen_runtime

@@ -8,7 +8,7 @@
 by `<fragment>_record`. Both come from the same fragments as the models.
 """
 
-from typing import Annotated, Literal, NamedTuple, Optional, Union
+from typing import Annotated, Literal, NamedTuple, Optional, Union, cast
 
 from pydantic import Field
 from typing_extensions import TypedDict
@@ -87,6 +87,26 @@ class PriceRecord(NamedTuple):
 def price_record(data: PriceData) -> PriceRecord:
     """Build a `PriceRecord` from the data of `fragment Price`."""
     return _new(PriceRecord, (data["amount"], data["currency"]))
+
+
+class ShelfItem(NamedTuple):
+    """`ShelfParts.items`, every member of its union, as one immutable record."""
+
+    shelf_id: str
+    typename: str
+    name: str
+    pages: Optional[int]
+
+
+def shelf_item_record(
+    shelf_id: str, data: Union[ShelfPartsItemsBookData, ShelfPartsItemsItemData]
+) -> ShelfItem:
+    """Build a `ShelfItem` from the data of any member of `ShelfParts.items`."""
+    pages: Optional[int] = None
+    if data["__typename"] == "Book":
+        member = cast(ShelfPartsItemsBookData, data)
+        pages = member["pages"]
+    return _new(ShelfItem, (shelf_id, data["__typename"], data["name"], pages))
 
 
 GetShelfShelfData = ShelfPartsData
