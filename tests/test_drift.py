@@ -4,7 +4,6 @@ import json
 
 import pytest
 from check_schema_drift import check_drift, main, render_markdown
-from schema_diff import LOOKED_UP_UNDER
 from graphql import (
     BreakingChange,
     BreakingChangeType,
@@ -18,6 +17,7 @@ from graphql import (
 )
 from pytest_httpx import HTTPXMock
 from reference import REFERENCE_SCHEMAS, ROOT, reference_schema
+from schema_diff import LOOKED_UP_UNDER
 from schema_tools import load_operations, load_schema, prune_schema
 
 OLD_SDL = """
