@@ -89,13 +89,33 @@ class RecordsPlugin(Plugin):
             body.append(self._typed_dict(name))
         for name in sorted(self._recordable()):
             body += self._record(name)
-        for name, spec in sorted(self.flat.items()):
-            body += _FlatRecord(self, name, spec).build()
+        built = {name: _FlatRecord(self, name, spec) for name, spec in sorted(self.flat.items())}
+        statements = {name: record.build() for name, record in built.items()}
+        emitted: list[str] = []
+
+        def emit(name: str) -> None:  # a record after the records it holds
+            if name not in emitted:
+                for used in sorted(built[name].uses):
+                    emit(used)
+                emitted.append(name)
+                body.extend(statements[name])
+
+        for name in built:
+            emit(name)
         for alias, target in sorted(self.aliases.items()):
             body.append(ast.Assign([ast.Name(f"{alias}Data")], ast.Name(f"{target}Data"), lineno=0))
         code = ast.unparse(ast.fix_missing_locations(ast.Module(body, [])))
         (package / "records.py").write_text(f"{HEADER}\n\n{format_code(code)}", encoding="utf-8")
         return [*generated_files, "records.py"]
+
+    def flat_unions(self) -> dict[frozenset[str], str]:
+        """The member classes of each context-free flat record's union -> that record's name."""
+        found = {}
+        for name, spec in self.flat.items():
+            if not spec.get("context"):
+                record = _FlatRecord(self, name, spec)
+                found[frozenset(record.members)] = name
+        return found
 
     def _fields(self, name: str) -> dict[str, tuple[str, ast.expr]]:
         """Attribute name -> (response key, annotation), inherited fields first."""
@@ -286,11 +306,16 @@ class _FlatRecord:
 
     def __init__(self, plugin: RecordsPlugin, name: str, spec: dict[str, Any]) -> None:
         self.plugin, self.name, self.field = plugin, name, str(spec["field"])
-        owner, _, attribute = self.field.partition(".")
-        annotation = plugin._fields(owner)[attribute][1]
+        owner, _, response_name = self.field.partition(".")
+        annotation = next(
+            annotation
+            for attribute, (key, annotation) in plugin._fields(owner).items()
+            if response_name in (key, attribute)
+        )
         self.members = sorted(plugin._references(annotation), key=self._is_fallback)
         self.context: dict[str, str] = dict(spec.get("context", {}))
         self.recordable = plugin._recordable()
+        self.uses: set[str] = set()  # other flat records this one holds
 
     def _is_fallback(self, member: str) -> bool:
         return not _literal_values(self._typename(member))
@@ -299,9 +324,9 @@ class _FlatRecord:
         stmt = _typename_field(self.plugin.classes[member])
         return stmt.annotation if stmt else None
 
-    def _columns(self, member: str) -> dict[str, tuple[str, str, str]]:
-        """Record field -> (annotation, value expression, the member variable it reads)."""
-        columns: dict[str, tuple[str, str, str]] = {}
+    def _columns(self, member: str) -> dict[str, tuple[str, str]]:
+        """Record field -> (annotation, value expression); `(name_)` reads an inlined object."""
+        columns: dict[str, tuple[str, str]] = {}
         for attribute, (key, annotation) in self.plugin._fields(member).items():
             if attribute == TYPENAME:
                 continue
@@ -310,16 +335,18 @@ class _FlatRecord:
                 columns[attribute] = self._column(f'data["{key}"]', annotation, attribute)
                 continue
             outer = f"{attribute}_"
-            columns[f"({outer})"] = ("", f'data["{key}"]', "")
+            columns[f"({outer})"] = ("", f'data["{key}"]')
             for name, (inner_key, inner_type) in self.plugin._fields(inner).items():
-                annotation_text, value, _ = self._column(
-                    f'{outer}["{inner_key}"]', inner_type, name
-                )
+                annotation_text, value = self._column(f'{outer}["{inner_key}"]', inner_type, name)
                 if value.startswith("tuple("):
-                    columns[name] = (annotation_text, f"{value} if {outer} is not None else ()", "")
+                    columns[name] = (annotation_text, f"({value}) if {outer} is not None else ()")
                 else:
-                    optional = f"Optional[{annotation_text}]"
-                    columns[name] = (optional, f"{value} if {outer} is not None else None", "")
+                    optional = (
+                        annotation_text
+                        if annotation_text.startswith("Optional[")
+                        else f"Optional[{annotation_text}]"
+                    )
+                    columns[name] = (optional, f"({value}) if {outer} is not None else None")
         return columns
 
     def _single_fragment(self, annotation: ast.expr) -> str | None:
@@ -332,24 +359,30 @@ class _FlatRecord:
         fragment = self.plugin._fragment_of(references[0])
         return fragment if fragment != references[0] else None
 
-    def _column(self, item: str, annotation: ast.expr, attribute: str) -> tuple[str, str, str]:
+    def _column(self, item: str, annotation: ast.expr, attribute: str) -> tuple[str, str]:
         text = ast.unparse(self.plugin._wire(annotation, "Record")).replace('"', "")
         references = sorted(self.plugin._references(annotation))
         if not references:
-            return text, item, attribute
+            return text, item
         fragment = self.plugin._fragment_of(references[0])
-        if len(references) != 1 or fragment not in self.recordable:
+        nested = self.plugin.flat_unions().get(frozenset(references))
+        if nested is not None:  # a union with a flat record of its own, e.g. metaData's filters
+            self.uses.add(nested)
+            record, build = nested, f"{_snake(nested)}_record"
+        elif len(references) == 1 and fragment in self.recordable:
+            record, build = f"{fragment}Record", f"{_snake(fragment)}_record"
+        else:
             raise CodegenError(
-                f"flat record {self.name}: field {attribute} holds {references}, which is not a "
-                "flat fragment; select its fields through a named fragment of scalars"
+                f"flat record {self.name}: field {attribute} holds {references}; select it "
+                "through a named fragment of scalars, or give its union a flat record of its "
+                "own in [tool.kraken-codegen.flat-records] (without context fields)"
             )
-        build = f"{_snake(fragment)}_record"
         if "list" in text:
             value = f"tuple({build}(x) for x in {item} or () if x is not None)"
-            return f"tuple[{fragment}Record, ...]", value, attribute
+            return f"tuple[{record}, ...]", value
         if text.startswith("Optional"):
-            return text, f"None if (value := {item}) is None else {build}(value)", attribute
-        return text, f"{build}({item})", attribute
+            return f"Optional[{record}]", f"None if (value := {item}) is None else {build}(value)"
+        return record, f"{build}({item})"
 
     def build(self) -> list[ast.stmt]:
         per_member = {member: self._columns(member) for member in self.members}
@@ -383,11 +416,12 @@ class _FlatRecord:
             f'    """Build a `{self.name}` from the data of any member of `{self.field}`."""',
         ]
         lines += [
-            f"    {c[1:-2]}_ = {v[1]}"
+            f"    {c[1:-1]} = {v[1]}"
             for c, v in per_member[self.members[-1]].items()
             if c.startswith("(") and c in shared
         ]
         lines += [f"    {column}: {kind} = None" for column, kind in specific.items()]
+        outers = {c for m in self.members for c in per_member[m] if c.startswith("(")}
         for member in self.members:
             names = _literal_values(self._typename(member))
             mine = [c for c in specific if c in per_member[member]]
@@ -395,6 +429,11 @@ class _FlatRecord:
                 continue
             lines.append(f'    if data["__typename"] == "{names[0]}":')
             lines.append(f"        member = cast({member}Data, data)")
+            lines += [  # an inlined object only this member has
+                f"        {c[1:-1]} = {per_member[member][c][1].replace('data[', 'member[')}"
+                for c in sorted(outers - set(shared))
+                if c in per_member[member]
+            ]
             lines += [
                 f"        {c} = {per_member[member][c][1].replace('data[', 'member[')}"
                 for c in mine
