@@ -38,14 +38,16 @@ def readings(count: int = ROWS) -> list[Measurement]:
     step = dt.timedelta(minutes=30)
     return [
         Measurement(
-            "308641" if index < count // 2 else "400001",
-            first + index * step,
-            first + (index + 1) * step,
-            first + (index + 1) * step,
-            Decimal(f"{(index % 997) / 1000:.6f}"),
-            "kwh",
-            "SMART_METER",
-            "IntervalMeasurementType",
+            property_id="308641" if index < count // 2 else "400001",
+            typename="IntervalMeasurementType",
+            value=Decimal(f"{(index % 997) / 1000:.6f}"),
+            unit="kwh",
+            read_at=first + (index + 1) * step,
+            source="SMART_METER",
+            statistics=(),
+            start_at=first + index * step,
+            end_at=first + (index + 1) * step,
+            duration_in_seconds=1800,
         )
         for index in range(count)
     ]

@@ -23,7 +23,7 @@ DRIFT_BUDGET_SECONDS: Final = 3.0
 METHOD: Final = f"""
 - **regenerate**: `generate.build_package(folder)` into a fresh temporary folder per run: what
   `kraken_tools.py generate` and `check` do before comparing or copying (ariadne-codegen with the
-  plugins of `scripts/codegen_plugins.py` on the pruned `schema.graphql` and `queries/`). No
+  plugins of `scripts/codegen_plugins/` on the pruned `schema.graphql` and `queries/`). No
   target; recorded so that regressions show.
 - **drift check**: in-process, what `kraken_tools.py drift --old {OLD.name} --new {NEW.name}`
   `kraken_tools.py drift` does: read and build both full schemas (~1,400 types each), diff them, scope the changes to the

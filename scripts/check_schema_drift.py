@@ -25,11 +25,11 @@ from pathlib import Path
 from drift import (
     ADOPT_COMMAND,
     ROOT,
-    Change,
     DriftReport,
     check_drift,
     display,
 )
+from schema_diff import Change
 from schema_tools import SchemaToolError, load_operations, load_schema
 
 __all__ = ["check_drift", "main", "render_json", "render_markdown", "render_text", "text_summary"]

@@ -6,7 +6,7 @@
     python scripts/kraken_tools.py generate --strict   # fail on a deprecated field, too
 
 ariadne-codegen writes the package into a temporary folder, with the plugins of
-scripts/codegen_plugins.py (listed in pyproject.toml) shaping it through its hooks; the result
+scripts/codegen_plugins/ (listed in pyproject.toml) shaping it through its hooks; the result
 is then compared with, or copied over, generated/kraken_energy_gql.
 """
 

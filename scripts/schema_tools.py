@@ -1,6 +1,7 @@
 """Load GraphQL schemas and operations, and prune a schema to what the operations reach.
 
-Shared by update_schema.py, generate.py and the tests. The pruned schema keeps facts only: type,
+Shared by update_schema.py, generate.py and the tests; what operations use comes from the one
+walker in usage.py. The pruned schema keeps facts only: type,
 field, argument, input-field and enum-value names and types, default values and the bare
 `@deprecated` marker; never descriptions or deprecation reasons.
 """
@@ -17,9 +18,7 @@ from pathlib import Path
 
 import httpx
 from graphql import (
-    ArgumentNode,
     DocumentNode,
-    EnumValueNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -35,14 +34,9 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
-    InlineFragmentNode,
-    ListTypeNode,
-    NamedTypeNode,
-    NonNullTypeNode,
     OperationDefinitionNode,
     TypeInfo,
     TypeInfoVisitor,
-    TypeNode,
     Visitor,
     ast_from_value,
     build_client_schema,
@@ -62,6 +56,7 @@ from graphql import (
 )
 from graphql.language import Source
 from graphql.pyutils import Undefined
+from usage import Key, coordinate, walk
 
 from kraken_energy._errors import TOKEN_EXPIRED_CODES, UNAUTHORIZED_CODES
 
@@ -128,57 +123,28 @@ def validation_errors(schema: GraphQLSchema, document: DocumentNode) -> list[str
 
 
 @dataclass
-class Usage:
-    """The schema coordinates a set of operations reaches."""
+class Reach:
+    """What pruning keeps: types, and the fields and arguments used of each object type."""
 
     types: set[str] = field(default_factory=set)
     fields: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     arguments: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
 
-def collect_usage(schema: GraphQLSchema, document: DocumentNode) -> Usage:
-    """Walk `document` against `schema` and record every type, field and argument it uses."""
-    usage = Usage()
-    type_info = TypeInfo(schema)
-
-    class Collector(Visitor):
-        def enter_field(self, node: FieldNode, *_: object) -> None:
-            parent = type_info.get_parent_type()
-            definition = type_info.get_field_def()
-            if parent is None or definition is None or node.name.value.startswith("__"):
-                return
-            usage.fields[parent.name].add(node.name.value)
-            usage.types.add(get_named_type(definition.type).name)
-            for argument in node.arguments or ():
-                usage.arguments[(parent.name, node.name.value)].add(argument.name.value)
-
-        def enter_inline_fragment(self, node: InlineFragmentNode, *_: object) -> None:
-            if node.type_condition is not None:
-                usage.types.add(node.type_condition.name.value)
-
-        def enter_fragment_definition(self, node: FragmentDefinitionNode, *_: object) -> None:
-            usage.types.add(node.type_condition.name.value)
-
-    visit(document, TypeInfoVisitor(type_info, Collector()))
-    for definition in document.definitions:
-        for variable in getattr(definition, "variable_definitions", None) or ():
-            usage.types.add(_type_name(variable.type))
-        operation = getattr(definition, "operation", None)
-        if operation is not None:
-            root = schema.get_root_type(operation)
-            if root is not None:
-                usage.types.add(root.name)
-    return usage
+def collect_reach(schema: GraphQLSchema, document: DocumentNode) -> Reach:
+    """The types, fields and arguments `document` uses, read from the one walker's keys."""
+    reach = Reach()
+    for key in walk(schema, document).keys:
+        if key[0] == "type":
+            reach.types.add(key[1])
+        elif key[0] == "field":
+            reach.fields[key[1]].add(key[2])
+        elif key[0] == "arg":
+            reach.arguments[(key[1], key[2])].add(key[3])
+    return reach
 
 
-def _type_name(type_node: TypeNode) -> str:
-    while isinstance(type_node, ListTypeNode | NonNullTypeNode):
-        type_node = type_node.type
-    assert isinstance(type_node, NamedTypeNode)
-    return type_node.name.value
-
-
-def _close_over(schema: GraphQLSchema, usage: Usage) -> None:
+def _close_over(schema: GraphQLSchema, usage: Reach) -> None:
     """Add what the used coordinates need: member types, interface fields, argument types."""
     changed = True
     while changed:
@@ -239,7 +205,7 @@ def prune_schema(schema: GraphQLSchema, document: DocumentNode, source: str | No
     errors = validation_errors(schema, document)
     if errors:
         raise SchemaToolError("operations do not validate:\n  " + "\n  ".join(errors))
-    usage = collect_usage(schema, document)
+    usage = collect_reach(schema, document)
     _close_over(schema, usage)
     kept = sorted(
         name
@@ -257,7 +223,7 @@ def prune_schema(schema: GraphQLSchema, document: DocumentNode, source: str | No
     return text
 
 
-def _print_schema_definition(schema: GraphQLSchema, usage: Usage) -> str:
+def _print_schema_definition(schema: GraphQLSchema, usage: Reach) -> str:
     roots = [
         ("query", schema.query_type),
         ("mutation", schema.mutation_type),
@@ -269,7 +235,7 @@ def _print_schema_definition(schema: GraphQLSchema, usage: Usage) -> str:
     return "schema {\n" + "".join(f"  {kind}: {name}\n" for kind, name in used) + "}"
 
 
-def _print_type(named: GraphQLNamedType, usage: Usage) -> str:
+def _print_type(named: GraphQLNamedType, usage: Reach) -> str:
     if isinstance(named, GraphQLScalarType):
         return f"scalar {named.name}"
     if isinstance(named, GraphQLEnumType):
@@ -327,41 +293,27 @@ def _deprecated(reason: str | None) -> str:
 
 def deprecated_usages(schema: GraphQLSchema, document: DocumentNode) -> list[str]:
     """One line per deprecated field, argument or enum value the operations use, sorted."""
-    found: set[str] = set()
-    type_info = TypeInfo(schema)
-    operation = ["?"]
-    fields: list[str] = []
+    usage = walk(schema, document)
+    return sorted(
+        f"{where} uses {coordinate(key)}"
+        for key, definitions in usage.where.items()
+        if deprecation(schema, key) is not None
+        for where in definitions
+    )
 
-    class Finder(Visitor):
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: object) -> None:
-            operation[0] = node.name.value if node.name else "?"
 
-        def enter_fragment_definition(self, node: FragmentDefinitionNode, *_: object) -> None:
-            operation[0] = f"fragment {node.name.value}"
-
-        def leave_field(self, node: FieldNode, *_: object) -> None:
-            fields.pop()
-
-        def enter_field(self, node: FieldNode, *_: object) -> None:
-            fields.append(node.name.value)
-            parent, definition = type_info.get_parent_type(), type_info.get_field_def()
-            if parent is not None and definition is not None and definition.deprecation_reason:
-                found.add(f"{operation[0]} uses {parent.name}.{node.name.value}")
-
-        def enter_argument(self, node: ArgumentNode, *_: object) -> None:
-            argument, parent = type_info.get_argument(), type_info.get_parent_type()
-            if argument is not None and argument.deprecation_reason and parent and fields:
-                found.add(f"{operation[0]} uses {parent.name}.{fields[-1]}({node.name.value}:)")
-
-        def enter_enum_value(self, node: EnumValueNode, *_: object) -> None:
-            enum = get_named_type(type_info.get_input_type())
-            if isinstance(enum, GraphQLEnumType):
-                value = enum.values.get(node.value)
-                if value is not None and value.deprecation_reason:
-                    found.add(f"{operation[0]} uses {enum.name}.{node.value}")
-
-    visit(document, TypeInfoVisitor(type_info, Finder()))
-    return sorted(found)
+def deprecation(schema: GraphQLSchema, key: Key) -> str | None:
+    """The deprecation reason of a field, argument or enum value key in `schema`, if any."""
+    if key[0] not in ("field", "arg", "value"):
+        return None
+    named = schema.get_type(key[1])
+    if isinstance(named, GraphQLEnumType):
+        value = named.values.get(key[2]) if key[0] == "value" else None
+        return value.deprecation_reason if value else None
+    member = getattr(named, "fields", {}).get(key[2])
+    if member is not None and key[0] == "arg":
+        member = member.args.get(key[3])
+    return getattr(member, "deprecation_reason", None)
 
 
 def operation_documents(document: DocumentNode) -> dict[str, DocumentNode]:

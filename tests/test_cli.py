@@ -503,8 +503,9 @@ def test_a_reader_that_leaves_ends_the_command_quietly(
 def _reading(start: str, value: str, property_id: str = "308641") -> Measurement:
     begin = datetime.fromisoformat(start)
     return Measurement(
-        property_id, begin, begin.replace(hour=begin.hour + 1), begin, Decimal(value), "kwh",
-        "SMART_METER", "IntervalMeasurementType",
+        property_id=property_id, typename="IntervalMeasurementType", value=Decimal(value),
+        unit="kwh", read_at=begin, source="SMART_METER", statistics=(), start_at=begin,
+        end_at=begin.replace(hour=begin.hour + 1), duration_in_seconds=3600,
     )  # fmt: skip
 
 

@@ -69,14 +69,17 @@ def _copy(source: Path, target: Path, files: list[str]) -> Path:
 
 
 def test_a_fragment_change_reaches_models_and_records_together(tmp_path: Path) -> None:
-    """Dropping a field and making one nullable changes models and records, and breaks users."""
+    """Dropping fields and making some nullable changes models and records, and breaks users."""
     project = _copy(ROOT, tmp_path / "project", ["schema.graphql", "pyproject.toml"])
     fragments = project / "queries" / "fragments_measurements.graphql"
-    dropped = fragments.read_text().replace("  costInclTax {\n    ...Money\n  }\n", "")
-    fragments.write_text(dropped)
+    text = fragments.read_text()
+    for selection in ("  costInclTax {\n    ...Money\n  }\n", "  source\n"):
+        assert selection in text
+        text = text.replace(selection, "")
+    fragments.write_text(text)
     schema = project / "schema.graphql"
     nullable = schema.read_text().replace("estimatedAmount: Decimal!", "estimatedAmount: Decimal")
-    schema.write_text(nullable)
+    schema.write_text(nullable.replace("readAt: DateTime!", "readAt: DateTime"))
     package = generate.build_package(tmp_path / "out", root=project)
     models = (package / "fragments.py").read_text()
     records = (package / "records.py").read_text()
@@ -84,11 +87,18 @@ def test_a_fragment_change_reaches_models_and_records_together(tmp_path: Path) -
     assert "cost_incl_tax" not in records
     assert "estimated_amount: Optional[Decimal]" in models
     assert "estimated_amount: Optional[Decimal]" in records
+    measurement = records[records.index("class Measurement("):]
+    assert "read_at: Optional[AwareDatetime] = Field(" in models
+    assert "read_at: Optional[AwareDatetime]\n" in measurement
+    assert "source" not in models.split("class Reading(")[1].split("class ")[0]
+    assert "source" not in measurement.split("def measurement_record")[0]
     user = tmp_path / "user.py"
     user.write_text(
-        "from kraken_energy_gql.records import StatisticRecord\n\n\n"
+        "from kraken_energy_gql.records import Measurement, StatisticRecord\n\n\n"
         "def incl(statistic: StatisticRecord) -> object:\n"
-        "    return statistic.cost_incl_tax\n")
+        "    return statistic.cost_incl_tax\n\n\n"
+        "def source(reading: Measurement) -> object:\n"
+        "    return reading.source\n")
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--follow-imports=silent",
          str(user)],
@@ -96,3 +106,56 @@ def test_a_fragment_change_reaches_models_and_records_together(tmp_path: Path) -
         env={"MYPYPATH": f"{tmp_path / 'out'}", "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert '"StatisticRecord" has no attribute "cost_incl_tax"' in result.stdout
+    assert '"Measurement" has no attribute "source"' in result.stdout
+
+
+SERIES = """
+fragment Series on UtilityFiltersOutput {
+  __typename
+  ... on ElectricityFiltersOutput {
+    deviceId
+    readingDirection
+  }
+  ... on GasFiltersOutput {
+    deviceId
+  }
+}
+"""
+SERIES_TYPES = """
+union UtilityFiltersOutput = ElectricityFiltersOutput | GasFiltersOutput
+
+type ElectricityFiltersOutput {
+  deviceId: String
+  readingDirection: ReadingDirectionType
+}
+
+type GasFiltersOutput {
+  deviceId: String
+}
+"""
+
+
+def test_a_union_added_to_a_reading_flows_into_measurement(tmp_path: Path) -> None:
+    """A metaData union with a flat record of its own becomes a typed field of Measurement."""
+    project = _copy(ROOT, tmp_path / "project", ["schema.graphql", "pyproject.toml"])
+    fragments = project / "queries" / "fragments_measurements.graphql"
+    meta = "fragment MeasurementMeta on MeasurementsMetadataOutput {\n"
+    fragments.write_text(fragments.read_text().replace(
+        meta, meta + "  utilityFilters {\n    ...Series\n  }\n") + SERIES)
+    schema = project / "schema.graphql"
+    output = "type MeasurementsMetadataOutput {\n"
+    schema.write_text(schema.read_text().replace(
+        output, output + "  utilityFilters: UtilityFiltersOutput\n") + SERIES_TYPES)
+    config = project / "pyproject.toml"
+    # ariadne-codegen names union members after their whole path; the limit is the queries' to
+    # meet, not this test's.
+    config.write_text(config.read_text().replace("max-class-name = 40", "max-class-name = 60")
+                      + '\n[tool.kraken-codegen.flat-records.SeriesIdentity]\n'
+                        'field = "MeasurementMeta.utilityFilters"\n')
+    package = generate.build_package(tmp_path / "out", root=project)
+    records = (package / "records.py").read_text()
+    measurement = records[records.index("class Measurement("):]
+    assert "    utility_filters: Optional[SeriesIdentity]\n" in measurement
+    assert "class SeriesIdentity(NamedTuple):" in records
+    assert records.index("class SeriesIdentity(") < records.index("class Measurement(")
+    assert "    reading_direction: Optional[ReadingDirectionType]\n" in records

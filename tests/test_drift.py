@@ -4,7 +4,6 @@ import json
 
 import pytest
 from check_schema_drift import check_drift, main, render_markdown
-from drift import _RULES
 from graphql import (
     BreakingChange,
     BreakingChangeType,
@@ -18,6 +17,7 @@ from graphql import (
 )
 from pytest_httpx import HTTPXMock
 from reference import REFERENCE_SCHEMAS, ROOT, reference_schema
+from schema_diff import LOOKED_UP_UNDER
 from schema_tools import load_operations, load_schema, prune_schema
 
 OLD_SDL = """
@@ -169,7 +169,7 @@ def test_a_missing_root_type_breaks_its_operations() -> None:
 def test_every_graphql_core_change_kind_has_a_scoping_rule() -> None:
     """No kind of change graphql-core reports can fall through unscoped."""
     kinds = {kind.name for kind in BreakingChangeType} | {kind.name for kind in DangerousChangeType}
-    assert set(_RULES) == kinds
+    assert set(LOOKED_UP_UNDER) == kinds
 
 
 def test_a_change_that_cannot_be_scoped_is_reported_and_fails(monkeypatch) -> None:
@@ -323,3 +323,44 @@ def test_committed_schema_against_november_is_clean(gb_pair) -> None:
     report = check_drift(old, new, load_operations(ROOT / "queries"), "schema.graphql", "nov")
     assert report.total_breaking == 0
     assert report.exit_code(strict=True) == 0
+
+
+EVERY_KIND_OLD = """
+directive @gone on FIELD
+directive @tag(a: Int, b: Int) repeatable on FIELD | QUERY
+type Query { f(x: Int = 1, y: Int, z: Int = 2): Int  g: Int  h: I  u: U  k: K }
+interface I { n: Int }
+interface J { n: Int }
+type A implements I { n: Int }
+type B implements I { n: Int }
+type K { v: Int }
+union U = A | B
+enum E { ONE TWO }
+input In { p: Int  q: Int }
+scalar S
+"""
+EVERY_KIND_NEW = """
+directive @tag(b: Int, c: Int!) on FIELD
+type Query { f(x: Int = 3, y: Int!, w: Int, r: Int!): String  h: I  u: U }
+interface I { n: Int }
+interface J { n: Int }
+type A implements I & J { n: Int }
+type B { n: Int }
+input K { v: Int }
+union U = A | C
+type C { n: Int }
+enum E { ONE THREE }
+input In { p: String  r: Int  s: Int! }
+"""
+
+
+def test_the_coordinate_lookup_finds_what_graphql_core_finds_kind_by_kind() -> None:
+    """All 22 kinds of change found by the coordinate lookup are graphql-core's, word for word."""
+    from schema_diff import diff
+
+    old, new = build_schema(EVERY_KIND_OLD), build_schema(EVERY_KIND_NEW)
+    theirs = [*find_breaking_changes(old, new), *find_dangerous_changes(old, new)]
+    ours = diff(old, new)
+    assert sorted((c.kind, c.description) for c in ours) == sorted(
+        (c.type.name, c.description) for c in theirs)
+    assert {c.kind for c in ours} == set(LOOKED_UP_UNDER)

@@ -5,16 +5,20 @@ from decimal import Decimal
 
 import pytest
 from kraken_energy_gql import GetPropertyMeasurements
+from kraken_energy_gql import records as generated
 from kraken_energy_gql.records import MoneyRecord, StatisticRecord
 from pydantic import ValidationError
 
-from kraken_energy import Cost, MeasurementStatistic
+from kraken_energy import Cost, Measurement, MeasurementStatistic
 from kraken_energy._pages import property_page, records
 
 
 def test_records_are_the_generated_records() -> None:
-    """Cost and MeasurementStatistic are generated from fragments Money and Statistic."""
+    """Cost, MeasurementStatistic and Measurement are generated from the fragments."""
     assert Cost is MoneyRecord and MeasurementStatistic is StatisticRecord
+    assert Measurement is generated.Measurement
+    assert Measurement._fields == ("property_id", "typename", "value", "unit", "read_at", "source",
+                                   "statistics", "start_at", "end_at", "duration_in_seconds")
     assert StatisticRecord._fields == ("type_", "label", "description", "value",
                                        "cost_excl_tax", "cost_incl_tax")
 

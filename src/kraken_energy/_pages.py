@@ -2,18 +2,25 @@
 
 Pydantic builds a model instance for every object of a page (six per reading); a `TypedDict`
 gets the same validation in Rust, exact `Decimal`s and aware datetimes included, without them.
-The typed dicts and the statistic records are generated from queries/ with the models
+The typed dicts and the records are generated from queries/ with the models
 (`kraken_energy_gql.records`), so a change to a fragment changes them too, and any code here
 that no longer fits fails the type check. `KrakenClient.measurements` reads its pages this way
 and turns each reading into one `Measurement`.
+
+`Measurement` is generated (`[tool.kraken-codegen.flat-records]` in pyproject.toml): one reading
+of one property as a frozen, hashable named tuple, its statistics built once with it:
+`property_id` (given by this layer), `typename` (the node's GraphQL type, kept even when
+unknown), `value` (an exact `Decimal`: `str(value)` is the string Kraken sent), `unit`,
+`read_at`, `source`, `statistics` (a tuple of `MeasurementStatistic`, in the order sent), and
+`IntervalReading`'s `start_at`, `end_at` (aware, in the requested timezone's offset) and
+`duration_in_seconds`, each None on a point reading.
 """
 
 from __future__ import annotations
 
 import functools
 from datetime import datetime
-from decimal import Decimal
-from typing import Final, NamedTuple, cast
+from typing import Final, cast
 
 from kraken_energy_gql.records import (
     EdgeNodeIntervalMeasurementTypeData,
@@ -22,8 +29,9 @@ from kraken_energy_gql.records import (
     MeasurementPageData,
     MoneyRecord,
     StatisticRecord,
-    statistic_record,
+    measurement_record,
 )
+from kraken_energy_gql.records import Measurement as Measurement
 from pydantic import TypeAdapter
 
 from ._validation import Answer
@@ -52,66 +60,17 @@ def property_page() -> TypeAdapter[Answer[GetPropertyMeasurementsData]]:
     return TypeAdapter(Answer[GetPropertyMeasurementsData])
 
 
-class Measurement(NamedTuple):
-    """One reading of one property, with exact value and timezone-aware times.
-
-    An immutable, hashable named tuple with fields by name (`reading.value`) and `_asdict()`;
-    its statistics are built once, with the reading.
-
-    Example:
-        >>> reading.value, reading.statistics[0].cost_incl_tax  # doctest: +SKIP
-        (Decimal('0.123000'), Cost(estimated_amount=Decimal('3.1'), cost_currency='GBP'))
-    """
-
-    property_id: str
-    start_at: datetime | None
-    """Start of the interval, with the requested timezone's offset; None for point readings."""
-    end_at: datetime | None
-    read_at: datetime
-    value: Decimal
-    """Exact: `str(value)` is the decimal string Kraken sent, e.g. "6.525000"."""
-    unit: str
-    source: str
-    typename: str
-    """The node's GraphQL type, e.g. "IntervalMeasurementType" (kept even when unknown)."""
-    statistics: tuple[MeasurementStatistic, ...] = ()
-    """Costs and other statistics Kraken attached, in the order sent."""
-
-
 def records(property_id: str, connection: MeasurementPageData) -> list[Measurement]:
-    """Build the page's readings as Measurements, in the page's order.
+    """Build the page's readings as Measurements, in the page's order (null edges skipped).
 
     An interval reading always has its start and end here: the page's validation requires them.
     """
-    found: list[Measurement] = []
-    append = found.append
-    for edge in connection["edges"]:
-        if edge is None or (node := edge["node"]) is None:
-            continue
-        typename = node["__typename"]
-        start: datetime | None = None
-        end: datetime | None = None
-        if typename == INTERVAL_TYPENAME:
-            interval = cast(EdgeNodeIntervalMeasurementTypeData, node)
-            start, end = interval["startAt"], interval["endAt"]
-        meta = node["metaData"]
-        statistics = meta["statistics"] if meta is not None else None
-        append(
-            Measurement(
-                property_id,
-                start,
-                end,
-                node["readAt"],
-                node["value"],
-                node["unit"],
-                node["source"],
-                typename,
-                tuple(statistic_record(s) for s in statistics if s is not None)
-                if statistics
-                else (),
-            )
-        )
-    return found
+    build = measurement_record
+    return [
+        build(property_id, node)
+        for edge in connection["edges"]
+        if edge is not None and (node := edge["node"]) is not None
+    ]
 
 
 def last_end(connection: MeasurementPageData) -> datetime | None:
