@@ -40,15 +40,6 @@ fixture with ``pytest_plugins = ["kraken_energy.testing.pytest_plugin"]``.
 from ._extra import TESTING_EXTRA_HINT
 
 # isort: split
-from ._auth import (
-    DEMO_API_KEY,
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    DEMO_ORGANIZATION_KEY,
-    DEMO_PASSWORD,
-    DEMO_PRE_SIGNED_KEY,
-    Credentials,
-)
 from ._clock import ManualClock
 from ._data import (
     DEMO_ACCOUNT,
@@ -83,6 +74,15 @@ from ._faults import (
 from ._log import RequestRecord
 from ._schema import load_schema_sdl
 from ._server import FakeKraken, FakeKrakenConfig
+from ._tokens import (
+    DEMO_API_KEY,
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_ORGANIZATION_KEY,
+    DEMO_PASSWORD,
+    DEMO_PRE_SIGNED_KEY,
+    Credentials,
+)
 
 __all__ = [
     "DEMO_ACCOUNT",
