@@ -8,8 +8,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-pytest_plugins = ["kraken_energy.testing.pytest_plugin"]  # the `fake_kraken` fixture
-
 
 @pytest.fixture(autouse=True)
 def _no_retry_waits() -> Iterator[None]:

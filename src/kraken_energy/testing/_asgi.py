@@ -70,11 +70,16 @@ class DroppedConnection(Exception):  # noqa: N818 (an event, not a mistake)
     """Raised in process where a real server would close the socket without answering."""
 
 
-class FakeKrakenTransport(httpx.ASGITransport):
-    """``httpx.ASGITransport`` over the fake, with a dropped connection as httpx reports one.
+class FakeKrakenTransport(httpx.ASGITransport, httpx.BaseTransport):
+    """An ``httpx`` transport into the fake's app, in process, for async and sync clients.
+
+    It is ``httpx.ASGITransport`` with a dropped connection reported as httpx reports one over a
+    socket. A synchronous ``httpx.Client`` may use it too (outside a running event loop): each
+    request then runs the app in an event loop of its own.
 
     Example:
-        >>> httpx.AsyncClient(transport=FakeKrakenTransport(fake.app))  # doctest: +SKIP
+        >>> httpx.AsyncClient(transport=fake.transport())  # doctest: +SKIP
+        >>> httpx.Client(transport=fake.transport())  # doctest: +SKIP
 
     """
 
@@ -91,6 +96,21 @@ class FakeKrakenTransport(httpx.ASGITransport):
             raise httpx.RemoteProtocolError(
                 "Server disconnected without sending a response.", request=request
             ) from None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send one request from a synchronous client and read the whole answer.
+
+        Raises:
+            httpx.RemoteProtocolError: when a ``DropConnection`` fault fires.
+            RuntimeError: when called inside a running event loop (use an ``AsyncClient``).
+
+        """
+        return asyncio.run(self._answer(request))
+
+    async def _answer(self, request: httpx.Request) -> httpx.Response:
+        response = await self.handle_async_request(request)
+        content = await response.aread()
+        return httpx.Response(response.status_code, headers=response.headers, content=content)
 
 
 class _Drop(Response):

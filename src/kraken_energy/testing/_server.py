@@ -200,10 +200,11 @@ class FakeKraken:
 
     # --- in process -----------------------------------------------------------------------------
 
-    def transport(self) -> httpx.AsyncBaseTransport:
+    def transport(self) -> FakeKrakenTransport:
         """Return an ``httpx`` transport that hands requests to the fake in process.
 
-        A ``DropConnection`` fault surfaces as ``httpx.RemoteProtocolError``, as over a socket.
+        It serves ``httpx.AsyncClient`` and (outside a running event loop) ``httpx.Client``. A
+        ``DropConnection`` fault surfaces as ``httpx.RemoteProtocolError``, as over a socket.
 
         Example:
             >>> http = httpx.AsyncClient(transport=fake.transport())  # doctest: +SKIP
