@@ -10,6 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
+pytest_plugins = ["pytester"]  # runs the README's recipes as pytest sessions of their own
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _each_schema_parsed_once() -> Iterator[None]:

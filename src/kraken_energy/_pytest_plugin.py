@@ -59,3 +59,19 @@ def fake_kraken_env(
     monkeypatch.setenv("KRAKEN_URL", fake_kraken.url)
     monkeypatch.setenv("KRAKEN_API_KEY", DEMO_API_KEY)
     yield fake_kraken
+
+
+@pytest.fixture
+def kraken_no_retry_waits() -> Iterator[None]:
+    """Retry without waiting during the test: attempts and rules stay, the backoff sleeps go.
+
+    Example:
+        >>> @pytest.mark.usefixtures("kraken_no_retry_waits")  # doctest: +SKIP
+        ... async def test_rate_limit_is_retried(): ...
+
+    """
+    import kraken_energy
+
+    kraken_energy.set_retry_testing(True)
+    yield
+    kraken_energy.set_retry_testing(False)

@@ -21,7 +21,7 @@ LONDON_TZ_NAME: Final = "Europe/London"
 
 
 @dataclass(frozen=True)
-class Tariff:
+class TariffPlan:
     """A tariff as the discovery operations show it; ``typename`` is its GraphQL union member."""
 
     typename: str
@@ -37,11 +37,11 @@ class Agreement:
     id: int
     valid_from: dt.datetime
     valid_to: dt.datetime | None
-    tariff: Tariff
+    tariff: TariffPlan
 
 
 @dataclass(frozen=True)
-class SmartDevice:
+class MeterDevice:
     """A smart meter device (ESME for electricity, GSME for gas)."""
 
     device_id: str
@@ -56,7 +56,7 @@ class Meter:
 
     id: str
     serial_number: str
-    smart_devices: tuple[SmartDevice, ...] = ()
+    smart_devices: tuple[MeterDevice, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,14 +172,16 @@ DOCUMENTED_DAILY_GENERATION: Final[Mapping[dt.date, Decimal]] = MappingProxyType
     }
 )
 
-_IMPORT_TARIFF = Tariff("StandardTariff", "E-1R-VAR-22-11-01-C", "VAR-22-11-01", "Flexible Octopus")
-_EXPORT_TARIFF = Tariff(
+_IMPORT_TARIFF = TariffPlan(
+    "StandardTariff", "E-1R-VAR-22-11-01-C", "VAR-22-11-01", "Flexible Octopus"
+)
+_EXPORT_TARIFF = TariffPlan(
     "HalfHourlyTariff",
     "E-1R-OUTGOING-FIX-12M-19-05-13-C",
     "OUTGOING-FIX-12M-19-05-13",
     "Outgoing Octopus",
 )
-_GAS_TARIFF = Tariff("GasTariffType", "G-1R-VAR-22-11-01-C", "VAR-22-11-01", "Flexible Octopus")
+_GAS_TARIFF = TariffPlan("GasTariffType", "G-1R-VAR-22-11-01-C", "VAR-22-11-01", "Flexible Octopus")
 
 IMPORT_RATE: Final = (Decimal("24.00"), Decimal("25.20"))
 EXPORT_RATE: Final = (Decimal("15.00"), Decimal("15.00"))
@@ -196,7 +198,7 @@ def _demo_property() -> Property:
         id="9001",
         utility="ELECTRICITY",
         supply_point_id=DEMO_MPAN,
-        meters=(Meter("7001", "21L4381234", (SmartDevice(DEMO_DEVICE, "21L4381234", "ESME"),)),),
+        meters=(Meter("7001", "21L4381234", (MeterDevice(DEMO_DEVICE, "21L4381234", "ESME"),)),),
         agreements=(
             Agreement(5001, _utc(2023, 12, 1), None, _IMPORT_TARIFF),
             Agreement(5002, _utc(2023, 12, 1), _utc(2025, 12, 1), _EXPORT_TARIFF),
@@ -220,7 +222,7 @@ def _demo_property() -> Property:
         utility="GAS",
         supply_point_id="3456789012",
         meters=(
-            Meter("7002", "G4A12345678901", (SmartDevice(gas_device, "G4A12345678901", "GSME"),)),
+            Meter("7002", "G4A12345678901", (MeterDevice(gas_device, "G4A12345678901", "GSME"),)),
         ),
         agreements=(Agreement(5003, _utc(2023, 12, 1), None, _GAS_TARIFF),),
         channels=(Channel("CONSUMPTION", gas_device, start, end, 13, *GAS_RATE),),
@@ -234,7 +236,7 @@ def _small_property() -> Property:
         id="9003",
         utility="ELECTRICITY",
         supply_point_id="1900000000011",
-        meters=(Meter("7003", "22K0000011", (SmartDevice(device, "22K0000011", "ESME"),)),),
+        meters=(Meter("7003", "22K0000011", (MeterDevice(device, "22K0000011", "ESME"),)),),
         agreements=(Agreement(5004, _utc(2024, 9, 1), None, _IMPORT_TARIFF),),
         channels=(
             Channel("CONSUMPTION", device, _utc(2024, 10, 1), _utc(2024, 10, 4), 21, *IMPORT_RATE),
@@ -260,7 +262,7 @@ def _other_property() -> Property:
         id="9005",
         utility="ELECTRICITY",
         supply_point_id="1900000000033",
-        meters=(Meter("7005", "23M0000033", (SmartDevice(device, "23M0000033", "ESME"),)),),
+        meters=(Meter("7005", "23M0000033", (MeterDevice(device, "23M0000033", "ESME"),)),),
         agreements=(Agreement(5006, _utc(2024, 1, 1), None, _IMPORT_TARIFF),),
         channels=(
             Channel("CONSUMPTION", device, _utc(2024, 6, 1), _utc(2024, 7, 1), 31, *IMPORT_RATE),

@@ -67,6 +67,34 @@ ONE_UTILITY_PER_ITEM = _spec(
 BAD_TIMEZONE = _spec(13614, VALIDATION, "Unknown timezone.", "Use an IANA timezone name.")
 
 
+KNOWN_CODES: Final = {
+    spec.code: spec
+    for spec in (
+        UNAUTHORIZED,
+        HEADER_MISSING,
+        TOKEN_EXPIRED,
+        REFRESH_EXPIRED,
+        REFRESH_INCORRECT,
+        PASSWORD_MISSING,
+        WRONG_COMBINATION,
+        BAD_EMAIL_PASSWORD,
+        BAD_API_KEY,
+        BAD_ORG_KEY,
+        BAD_PRE_SIGNED_KEY,
+        HEADER_INVALID,
+        RATE_LIMITED,
+        FIRST_MISSING,
+        PAGE_NEGATIVE,
+        PAGE_TOO_LARGE,
+        BAD_CURSOR,
+        NAIVE_DATETIME,
+        ACCOUNT_NOT_FOUND,
+        ONE_UTILITY_PER_ITEM,
+        BAD_TIMEZONE,
+    )
+}
+"""Every code the fake produces, by its ``KT-CT-`` name."""
+
 class CodedError(Exception):
     """An error graphql-core reports with Kraken's ``extensions``.
 

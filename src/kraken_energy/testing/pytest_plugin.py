@@ -1,4 +1,4 @@
-"""The ``fake_kraken`` and ``fake_kraken_env`` pytest fixtures.
+"""The ``fake_kraken``, ``fake_kraken_env`` and ``kraken_no_retry_waits`` pytest fixtures.
 
 Installing ``kraken-energy[testing]`` registers them through a ``pytest11`` entry point of this
 name, so nothing needs enabling. Where plugin autoloading is off
@@ -7,6 +7,6 @@ name, so nothing needs enabling. Where plugin autoloading is off
     pytest_plugins = ["kraken_energy.testing.pytest_plugin"]
 """
 
-from kraken_energy._pytest_plugin import fake_kraken, fake_kraken_env
+from kraken_energy._pytest_plugin import fake_kraken, fake_kraken_env, kraken_no_retry_waits
 
-__all__ = ["fake_kraken", "fake_kraken_env"]
+__all__ = ["fake_kraken", "fake_kraken_env", "kraken_no_retry_waits"]
