@@ -44,7 +44,6 @@ registers the pytest fixtures ``fake_kraken`` (served on loopback), ``fake_krake
 from ._extra import TESTING_EXTRA_HINT
 
 # isort: split
-from ._asgi import FakeKrakenTransport
 from ._clock import ManualClock
 from ._data import (
     DEMO_ACCOUNT,
@@ -89,6 +88,7 @@ from ._tokens import (
     DEMO_PRE_SIGNED_KEY,
     Credentials,
 )
+from ._transport import FakeKrakenTransport
 
 __all__ = [
     "DEMO_ACCOUNT",

@@ -1,8 +1,8 @@
 """The ASGI application: Kraken's GraphQL endpoint and the OAuth token endpoint.
 
 Starlette routes the two paths and parses the OAuth form; graphql-core executes the schema. The
-same app serves over loopback HTTP (uvicorn, :class:`FakeKraken.start`) and in process
-(:class:`FakeKrakenTransport`, an ``httpx.ASGITransport``).
+same app serves over loopback HTTP (uvicorn, ``FakeKraken.start``) and in process
+(``FakeKrakenTransport``, an ``httpx.ASGITransport``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-import httpx
 from graphql import (
     DocumentNode,
     GraphQLError,
@@ -68,49 +67,6 @@ Send = Callable[[Message], Awaitable[None]]
 
 class DroppedConnection(Exception):  # noqa: N818 (an event, not a mistake)
     """Raised in process where a real server would close the socket without answering."""
-
-
-class FakeKrakenTransport(httpx.ASGITransport, httpx.BaseTransport):
-    """An ``httpx`` transport into the fake's app, in process, for async and sync clients.
-
-    It is ``httpx.ASGITransport`` with a dropped connection reported as httpx reports one over a
-    socket. A synchronous ``httpx.Client`` may use it too (outside a running event loop): each
-    request then runs the app in an event loop of its own.
-
-    Example:
-        >>> httpx.AsyncClient(transport=fake.transport())  # doctest: +SKIP
-        >>> httpx.Client(transport=fake.transport())  # doctest: +SKIP
-
-    """
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send one request to the app; a dropped connection is ``httpx.RemoteProtocolError``.
-
-        Raises:
-            httpx.RemoteProtocolError: when a ``DropConnection`` fault fires.
-
-        """
-        try:
-            return await super().handle_async_request(request)
-        except DroppedConnection:
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a response.", request=request
-            ) from None
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Send one request from a synchronous client and read the whole answer.
-
-        Raises:
-            httpx.RemoteProtocolError: when a ``DropConnection`` fault fires.
-            RuntimeError: when called inside a running event loop (use an ``AsyncClient``).
-
-        """
-        return asyncio.run(self._answer(request))
-
-    async def _answer(self, request: httpx.Request) -> httpx.Response:
-        response = await self.handle_async_request(request)
-        content = await response.aread()
-        return httpx.Response(response.status_code, headers=response.headers, content=content)
 
 
 class _Drop(Response):
