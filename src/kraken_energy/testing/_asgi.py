@@ -185,7 +185,6 @@ class FakeKrakenApp:
             default=_not_found,
         )
 
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             scope[_SERVER_SEND] = send
