@@ -28,7 +28,7 @@ METHOD: Final = f"""
 - **drift check**: in-process, what `kraken_tools.py drift --old {OLD.name} --new {NEW.name}`
   `kraken_tools.py drift` does: read and build both full schemas (~1,400 types each), diff them, scope the changes to the
   operations in `queries/`, render the text report. Target: at most
-  {DRIFT_BUDGET_SECONDS:g} s. Skipped, with the reason, when `../shared/kraken/schemas` is absent.
+  {DRIFT_BUDGET_SECONDS:g} s. Skipped, with the reason, when `reference/schemas` lacks them.
 """
 
 

@@ -1,5 +1,7 @@
-"""Test set-up shared by the whole suite: scripts/ importable, retries without waiting."""
+"""Test set-up shared by the whole suite: scripts/ importable, retries without waiting, and
+each schema parsed once per run."""
 
+import hashlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,7 +10,28 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-pytest_plugins = ["kraken_energy.testing.pytest_plugin"]  # the `fake_kraken` fixture
+pytest_plugins = ["pytester"]  # runs the README's recipes as pytest sessions of their own
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _each_schema_parsed_once() -> Iterator[None]:
+    """Every loader in scripts/ builds schemas with `schema_from_text`; for the run, it keeps
+    what it built by text. A 1,400-type reference schema costs about a second a parse, and a
+    dozen tests and checks read the same three. Failures are not kept: they raise each time."""
+    import schema_tools
+
+    parse = schema_tools.schema_from_text
+    built: dict[bytes, object] = {}
+
+    def parse_once(text: str, origin: str):
+        key = hashlib.sha256(text.encode()).digest()
+        if key not in built:
+            built[key] = parse(text, origin)
+        return built[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(schema_tools, "schema_from_text", parse_once)
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -45,12 +45,11 @@ def mixed_scenario():
 
 @pytest.fixture(scope="module")
 def fake():
-    with FakeKraken(config=FakeKrakenConfig(max_page_size=100), scenario=mixed_scenario()) as f:
-        yield f
+    return FakeKraken(config=FakeKrakenConfig(max_page_size=100), scenario=mixed_scenario())
 
 
 async def collect(fake: FakeKraken, account: str = DEMO_ACCOUNT, **options) -> list:
-    async with KrakenClient(fake.url, auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
         return [m async for m in kraken.measurements(account, **options)]
 
 
@@ -59,7 +58,7 @@ async def sequential(fake: FakeKraken, property_id: str, **options) -> list:
     start, end, zone = options["start"], options["end"], options.get("timezone", "Europe/London")
     filters = [options["electricity"].to_input()] if options.get("electricity") else None
     rows, cursor = [], None
-    async with KrakenClient(fake.url, auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
         while True:
             result = await kraken.get_property_measurements(
                 property_id=property_id, first=100, start_at=start, end_at=end, timezone=zone,
@@ -190,16 +189,20 @@ async def test_windows_keep_order_and_share_the_exchange_slots() -> None:
 
 
 class InFlight(httpx.AsyncBaseTransport):
-    """Counts the requests on the wire at once (from sending to the body read)."""
+    """Counts the requests on the wire at once (from sending to the body read).
 
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+    Each request stays on the wire a few milliseconds, so requests the client lets overlap do.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
         self.now = self.peak = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.now += 1
         self.peak = max(self.peak, self.now)
         try:
+            await asyncio.sleep(0.005)
             response = await self.inner.handle_async_request(request)
             await response.aread()
             return response
@@ -212,7 +215,7 @@ class InFlight(httpx.AsyncBaseTransport):
 
 async def test_concurrency_bounds_the_requests_in_flight(fake: FakeKraken) -> None:
     """Windows parse outside their slot, yet never more than `concurrency` requests are out."""
-    transport = InFlight()
+    transport = InFlight(fake.transport())
     options = {"start": datetime(2024, 10, 1, tzinfo=LONDON),
                "end": datetime(2024, 10, 8, tzinfo=LONDON)}
     async with httpx.AsyncClient(transport=transport) as http, KrakenClient(

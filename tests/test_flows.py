@@ -1,4 +1,7 @@
-"""Whole flows against the fake Kraken over loopback HTTP: auth, expiry, faults, nothing lost."""
+"""Whole flows against the fake Kraken: auth, expiry, faults, nothing lost.
+
+In process, except the faults of the transport (502 pages, dropped connections): over loopback.
+"""
 
 import asyncio
 from datetime import datetime
@@ -26,7 +29,13 @@ from kraken_energy.testing import (
 )
 
 LONDON = ZoneInfo("Europe/London")
+TRANSPORT_FAULTS = (HttpError, DropConnection)
 START, END = datetime(2024, 10, 1, tzinfo=LONDON), datetime(2024, 10, 4, tzinfo=LONDON)
+
+
+@pytest.fixture
+def fake() -> FakeKraken:
+    return FakeKraken()
 
 
 def token_requests(fake: FakeKraken) -> int:
@@ -56,67 +65,67 @@ CREDENTIALS = [
 
 
 @pytest.mark.parametrize("credential", CREDENTIALS)
-async def test_every_credential_reads_an_account(fake_kraken: FakeKraken, credential) -> None:
+async def test_every_credential_reads_an_account(fake: FakeKraken, credential) -> None:
     """Each credential kind authenticates against the fake and reads the demo account."""
-    async with KrakenClient(fake_kraken.url, auth=credential) as kraken:
+    async with fake.client(auth=credential) as kraken:
         result = await kraken.get_account(account_number=DEMO_ACCOUNT)
     assert result.account.number == DEMO_ACCOUNT
-    assert token_requests(fake_kraken) == 1
-    assert all(r.token for r in fake_kraken.requests if r.operation_name == "getAccount")
+    assert token_requests(fake) == 1
+    assert all(r.token for r in fake.requests if r.operation_name == "getAccount")
 
 
-async def test_refresh_token_and_ready_made_token(fake_kraken: FakeKraken) -> None:
+async def test_refresh_token_and_ready_made_token(fake: FakeKraken) -> None:
     """A refresh token and a ready-made token from an earlier login both work."""
-    async with KrakenClient(fake_kraken.url) as anonymous:
+    async with fake.client() as anonymous:
         from kraken_energy_gql.input_types import ObtainJSONWebTokenInput
 
         login = await anonymous.obtain_kraken_token(input=ObtainJSONWebTokenInput(
             APIKey=DEMO_API_KEY))
     tokens = login.obtain_kraken_token
     for credential in (kc.RefreshToken(tokens.refresh_token), kc.Token(tokens.token)):
-        async with KrakenClient(fake_kraken.url, auth=credential) as kraken:
+        async with fake.client(auth=credential) as kraken:
             assert (await kraken.get_account(account_number=DEMO_ACCOUNT)).account.number
 
 
-async def test_bad_api_key_raises_after_one_token_request(fake_kraken: FakeKraken) -> None:
+async def test_bad_api_key_raises_after_one_token_request(fake: FakeKraken) -> None:
     """A wrong API key is AuthenticationFailedError KT-CT-1139, never retried."""
-    async with KrakenClient(fake_kraken.url, auth=kc.APIKey("sk_live_wrong")) as kraken:
+    async with fake.client(auth=kc.APIKey("sk_live_wrong")) as kraken:
         with pytest.raises(kc.AuthenticationFailedError, match="KT-CT-1139") as caught:
             await kraken.get_account(account_number=DEMO_ACCOUNT)
-    assert token_requests(fake_kraken) == 1
+    assert token_requests(fake) == 1
     assert "sk_live_wrong" not in str(caught.value)
 
 
-async def test_unknown_account_keeps_partial_data(fake_kraken: FakeKraken) -> None:
+async def test_unknown_account_keeps_partial_data(fake: FakeKraken) -> None:
     """KT-CT-4178 is NotFoundError, with Kraken's partial data {'account': None} kept."""
-    async with KrakenClient(fake_kraken.url, auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
         with pytest.raises(kc.NotFoundError) as caught:
             await kraken.get_account(account_number="A-00000000")
     assert caught.value.code == "KT-CT-4178" and caught.value.data == {"account": None}
 
 
-async def test_token_expiry_mid_pagination_loses_nothing(fake_kraken: FakeKraken) -> None:
+async def test_token_expiry_mid_pagination_loses_nothing(fake: FakeKraken) -> None:
     """Tokens expiring every 3 uses during a long paginated fetch: every row once, in order."""
-    async with KrakenClient(fake_kraken.url, auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
         expected = await all_readings(kraken)
-        fake_kraken.clear_requests()
-        fake_kraken.expire_tokens_after(uses=3)
+        fake.clear_requests()
+        fake.expire_tokens_after(uses=3)
         readings = await all_readings(kraken)
     assert len(expected) == 3 * 48 and readings == expected
-    assert token_requests(fake_kraken) >= 1
-    assert any("KT-CT-1124" in r.error_codes for r in fake_kraken.requests)
+    assert token_requests(fake) >= 1
+    assert any("KT-CT-1124" in r.error_codes for r in fake.requests)
 
 
-async def test_fifty_concurrent_requests_share_one_renewal(fake_kraken: FakeKraken) -> None:
+async def test_fifty_concurrent_requests_share_one_renewal(fake: FakeKraken) -> None:
     """After every token is expired, 50 concurrent calls make exactly one token request."""
-    async with KrakenClient(fake_kraken.url, auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
         await kraken.get_account(account_number=DEMO_ACCOUNT)
-        fake_kraken.expire_all_tokens()
-        fake_kraken.clear_requests()
+        fake.expire_all_tokens()
+        fake.clear_requests()
         results = await asyncio.gather(
             *(kraken.get_account(account_number=DEMO_ACCOUNT) for _ in range(50)))
     assert {r.account.number for r in results} == {DEMO_ACCOUNT}
-    assert token_requests(fake_kraken) == 1
+    assert token_requests(fake) == 1
 
 
 @pytest.mark.parametrize("make_fault", [
@@ -125,15 +134,21 @@ async def test_fifty_concurrent_requests_share_one_renewal(fake_kraken: FakeKrak
     pytest.param(lambda n: DropConnection(on_requests=[n + 3]), id="dropped connection"),
     pytest.param(lambda n: InvalidJson(on_requests=[n + 2]), id="invalid JSON body"),
 ])
-async def test_faults_mid_fetch_lose_and_duplicate_nothing(
-        fake_kraken: FakeKraken, make_fault) -> None:
+async def test_faults_mid_fetch_lose_and_duplicate_nothing(fake: FakeKraken, make_fault) -> None:
     """Transient faults during a paginated fetch are retried: every row once, in order."""
-    async with KrakenClient(fake_kraken.url, auth=kc.APIKey(DEMO_API_KEY)) as kraken:
-        expected = await all_readings(kraken)
-        fake_kraken.faults.add(make_fault(max(r.number for r in fake_kraken.requests)))
-        fake_kraken.clear_requests()
-        readings = await all_readings(kraken)
+    fault = make_fault(0)
+    served = isinstance(fault, TRANSPORT_FAULTS)  # a real socket for what happens to sockets
+    if served:
+        fake.start()
+    try:
+        async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+            expected = await all_readings(kraken)
+            fake.faults.add(make_fault(max(r.number for r in fake.requests)))
+            fake.clear_requests()
+            readings = await all_readings(kraken)
+    finally:
+        fake.stop()
     assert readings == expected
-    assert any(r.faults for r in fake_kraken.requests)
-    pages = [r for r in fake_kraken.requests if r.operation_name == "getPropertyMeasurements"]
+    assert any(r.faults for r in fake.requests)
+    pages = [r for r in fake.requests if r.operation_name == "getPropertyMeasurements"]
     assert len(pages) == 3 + sum(1 for r in pages if r.faults)  # each fault cost one resend

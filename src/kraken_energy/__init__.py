@@ -80,6 +80,7 @@ if TYPE_CHECKING:
         GasFilter,
     )
     from ._pages import Cost, Measurement, MeasurementStatistic
+    from .sync import AllowanceExhaustedError, StoreError
 
 # The measurement pipeline and its types load on first use, keeping `import kraken_energy` fast.
 _LAZY = {
@@ -94,6 +95,8 @@ _LAZY = {
         "kraken_energy._measurements",
     ),
     **dict.fromkeys(("Cost", "Measurement", "MeasurementStatistic"), "kraken_energy._pages"),
+    # The sync's errors belong to the one tree; the sync itself loads with its first use.
+    **dict.fromkeys(("AllowanceExhaustedError", "StoreError"), "kraken_energy.sync"),
     **dict.fromkeys(
         (
             "ReadingDirectionType",
@@ -135,6 +138,7 @@ __all__ = [
     "DEFAULT_URL",
     "PROPERTY_MEASUREMENTS",
     "APIKey",
+    "AllowanceExhaustedError",
     "ApplicationError",
     "AuthenticationFailedError",
     "AuthorizationError",
@@ -175,6 +179,7 @@ __all__ = [
     "RequestTimeoutError",
     "RetryPolicy",
     "ServiceUnavailableError",
+    "StoreError",
     "Token",
     "TokenExpiredError",
     "TransportError",

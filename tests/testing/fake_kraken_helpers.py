@@ -6,7 +6,13 @@ from typing import Any
 
 import httpx
 
-from kraken_energy.testing import DEMO_API_KEY
+from kraken_energy.testing import DEMO_API_KEY, FakeKraken
+
+
+def in_process(fake: FakeKraken) -> httpx.Client:
+    """Return a synchronous client (a context manager) that reaches the fake in process."""
+    return httpx.Client(transport=fake.transport(), base_url=fake.base_url)
+
 
 LOGIN = """
 mutation obtainKrakenToken($input: ObtainJSONWebTokenInput!) {

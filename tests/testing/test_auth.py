@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_kraken_helpers import LOGIN, gql, login
+from fake_kraken_helpers import LOGIN, gql, in_process, login
 
 from kraken_energy.testing import (
     DEMO_API_KEY,
@@ -101,10 +101,11 @@ def test_bad_credentials_get_kraken_validation_errors(
     assert error["extensions"]["validationErrors"][0]["inputPath"] == input_path
 
 
-def test_expired_refresh_token_is_kt_ct_1134(client: httpx.Client) -> None:
+def test_expired_refresh_token_is_kt_ct_1134() -> None:
     """A refresh token past refreshExpiresIn fails with KT-CT-1134."""
     clock = ManualClock(1_700_000_000)
-    with FakeKraken(clock=clock) as fake:
+    fake = FakeKraken(clock=clock)
+    with in_process(fake) as client:
         first = gql(client, fake.url, LOGIN, {"input": {"APIKey": DEMO_API_KEY}})
         clock.advance(7 * 24 * 3600)
         body = gql(
@@ -138,10 +139,11 @@ def test_jwt_prefix_is_accepted(fake: FakeKraken, client: httpx.Client, token: s
     assert "errors" not in body
 
 
-def test_token_expires_after_an_hour(client: httpx.Client) -> None:
+def test_token_expires_after_an_hour() -> None:
     """An hour after issue the token fails with KT-CT-1124 "Signature of the JWT has expired."."""
     clock = ManualClock(1_700_000_000)
-    with FakeKraken(clock=clock) as fake:
+    fake = FakeKraken(clock=clock)
+    with in_process(fake) as client:
         token = login(client, fake.url)
         fresh = gql(client, fake.url, VIEWER, token=token)
         clock.advance(3600)
@@ -153,19 +155,21 @@ def test_token_expires_after_an_hour(client: httpx.Client) -> None:
     assert error["extensions"]["errorType"] == "APPLICATION"
 
 
-def test_token_lifetime_is_configurable(client: httpx.Client) -> None:
+def test_token_lifetime_is_configurable() -> None:
     """FakeKrakenConfig(token_lifetime=60) issues tokens with exp - iat = 60."""
-    with FakeKraken(FakeKrakenConfig(token_lifetime=60, refresh_lifetime=600)) as fake:
+    fake = FakeKraken(FakeKrakenConfig(token_lifetime=60, refresh_lifetime=600))
+    with in_process(fake) as client:
         body = gql(client, fake.url, LOGIN, {"input": {"APIKey": DEMO_API_KEY}})
     result = body["data"]["obtainKrakenToken"]
     assert result["payload"]["exp"] - result["payload"]["iat"] == 60
     assert result["refreshExpiresIn"] - result["payload"]["iat"] == 600
 
 
-def test_stale_header_breaks_obtain_token(client: httpx.Client) -> None:
+def test_stale_header_breaks_obtain_token() -> None:
     """obtainKrakenToken sent with an expired token in the header fails with KT-CT-1124."""
     clock = ManualClock(1_700_000_000)
-    with FakeKraken(clock=clock) as fake:
+    fake = FakeKraken(clock=clock)
+    with in_process(fake) as client:
         token = login(client, fake.url)
         clock.advance(4000)
         body = gql(client, fake.url, LOGIN, {"input": {"APIKey": DEMO_API_KEY}}, token=token)
@@ -181,10 +185,11 @@ def test_expire_tokens_after_uses(fake: FakeKraken, client: httpx.Client, token:
     assert codes == [None, None, "KT-CT-1124"]
 
 
-def test_expire_tokens_after_seconds(client: httpx.Client) -> None:
+def test_expire_tokens_after_seconds() -> None:
     """expire_tokens_after(seconds=10) expires tokens ten seconds after issue."""
     clock = ManualClock(1_700_000_000)
-    with FakeKraken(clock=clock) as fake:
+    fake = FakeKraken(clock=clock)
+    with in_process(fake) as client:
         fake.expire_tokens_after(seconds=10)
         token = login(client, fake.url)
         clock.advance(9)

@@ -8,7 +8,7 @@ import time
 
 import httpx
 import pytest
-from fake_kraken_helpers import gql
+from fake_kraken_helpers import gql, in_process
 
 from kraken_energy.testing import (
     DropConnection,
@@ -64,10 +64,11 @@ def test_operation_targeting_and_times(fake: FakeKraken, client: httpx.Client, t
     assert "errors" not in second
 
 
-def test_time_window_uses_the_fake_clock(client: httpx.Client) -> None:
+def test_time_window_uses_the_fake_clock() -> None:
     """RateLimit(during=(60, 120)) fires only while the fake's clock is in that window."""
     clock = ManualClock(1_700_000_000)
-    with FakeKraken(clock=clock) as fake:
+    fake = FakeKraken(clock=clock)
+    with in_process(fake) as client:
         fake.faults.add(RateLimit(during=(60, 120)))
         before = gql(client, fake.url, "{ __typename }")
         clock.advance(90)
@@ -76,47 +77,58 @@ def test_time_window_uses_the_fake_clock(client: httpx.Client) -> None:
     assert inside["errors"][0]["extensions"]["errorCode"] == "KT-CT-1199"
 
 
-def test_latency_delays_answers(fake: FakeKraken, client: httpx.Client) -> None:
+def test_latency_delays_answers(served: FakeKraken, http: httpx.Client) -> None:
     """Latency(seconds=0.2) makes a request take at least that long."""
-    fake.faults.add(Latency(seconds=0.2))
+    served.faults.add(Latency(seconds=0.2))
     started = time.monotonic()
-    gql(client, fake.url, "{ __typename }")
+    gql(http, served.url, "{ __typename }")
     assert time.monotonic() - started >= 0.2
 
 
 def test_latency_includes_the_fakes_own_work(
-    fake: FakeKraken, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+    served: FakeKraken, http: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Latency is the time to answer from arrival: 0.15 s of work fits inside a 0.3 s latency."""
-    slow_execute = fake.app._execute
+    slow_execute = served.app._execute
 
     def execute(*args: object) -> object:
         time.sleep(0.15)
         return slow_execute(*args)
 
-    monkeypatch.setattr(fake.app, "_execute", execute)
-    fake.faults.add(Latency(seconds=0.3))
+    monkeypatch.setattr(served.app, "_execute", execute)
+    served.faults.add(Latency(seconds=0.3))
     started = time.monotonic()
-    gql(client, fake.url, "{ __typename }")
+    gql(http, served.url, "{ __typename }")
     assert 0.3 <= time.monotonic() - started < 0.42
 
 
-def test_bad_gateway_html(fake: FakeKraken, client: httpx.Client) -> None:
+def test_bad_gateway_html(served: FakeKraken, http: httpx.Client) -> None:
     """HttpError() answers 502 with an HTML body."""
-    fake.faults.add(HttpError(on_requests={1}))
-    response = client.post(fake.url, json={"query": "{ __typename }"})
+    served.faults.add(HttpError(on_requests={1}))
+    response = http.post(served.url, json={"query": "{ __typename }"})
     assert response.status_code == 502
     assert response.headers["content-type"].startswith("text/html")
-    assert fake.requests[0].status == 502
+    assert served.requests[0].status == 502
 
 
-def test_dropped_connection(fake: FakeKraken, client: httpx.Client) -> None:
+def test_dropped_connection(served: FakeKraken, http: httpx.Client) -> None:
     """DropConnection() closes the connection without a response; the next request works."""
-    fake.faults.add(DropConnection(on_requests={1}))
+    served.faults.add(DropConnection(on_requests={1}))
     with pytest.raises(httpx.RemoteProtocolError):
-        client.post(fake.url, json={"query": "{ __typename }"})
-    assert gql(client, fake.url, "{ __typename }") == {"data": {"__typename": "Query"}}
-    assert fake.requests[0].status == 0
+        http.post(served.url, json={"query": "{ __typename }"})
+    assert gql(http, served.url, "{ __typename }") == {"data": {"__typename": "Query"}}
+    assert served.requests[0].status == 0
+
+
+async def test_dropped_connection_in_process(fake: FakeKraken) -> None:
+    """In process, DropConnection() is the RemoteProtocolError httpx raises for a closed socket."""
+    fake.faults.add(DropConnection(on_requests={1}))
+    async with httpx.AsyncClient(transport=fake.transport()) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.post(fake.url, json={"query": "{ __typename }"})
+        answer = await http.post(fake.url, json={"query": "{ __typename }"})
+    assert answer.json() == {"data": {"__typename": "Query"}}
+    assert [record.status for record in fake.requests] == [0, 200]
 
 
 def test_invalid_json(fake: FakeKraken, client: httpx.Client) -> None:
@@ -173,25 +185,25 @@ def test_request_log_records_operation_variables_and_token(
     assert not anonymous.authenticated
 
 
-def test_request_log_is_thread_safe(fake: FakeKraken) -> None:
+def test_request_log_is_thread_safe(served: FakeKraken) -> None:
     """Concurrent requests from many threads are all logged with distinct numbers."""
 
     def hammer() -> None:
         with httpx.Client() as http:
             for _ in range(5):
-                http.post(fake.url, json={"query": "{ __typename }"})
+                http.post(served.url, json={"query": "{ __typename }"})
 
     threads = [threading.Thread(target=hammer) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    numbers = sorted(record.number for record in fake.requests)
+    numbers = sorted(record.number for record in served.requests)
     assert numbers == list(range(1, 41))
 
 
-async def test_async_client_works(fake: FakeKraken) -> None:
-    """An httpx.AsyncClient talks to the fake like any server."""
+async def test_async_client_works(served: FakeKraken) -> None:
+    """An httpx.AsyncClient talks to the served fake like any server."""
     async with httpx.AsyncClient() as http:
-        response = await http.post(fake.url, json={"query": "{ __typename }"})
+        response = await http.post(served.url, json={"query": "{ __typename }"})
     assert response.json() == {"data": {"__typename": "Query"}}

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_kraken_helpers import gql, login
+from fake_kraken_helpers import gql, in_process, login
 
 from kraken_energy.testing import FakeKraken, FakeKrakenConfig
 
@@ -77,9 +77,10 @@ def test_first_is_required(fake: FakeKraken, client: httpx.Client, token: str) -
     assert body["data"] == {"property": {"measurements": None}}
 
 
-def test_page_size_cap_is_configurable(client: httpx.Client) -> None:
+def test_page_size_cap_is_configurable() -> None:
     """With max_page_size=100, first: 100 passes and first: 101 fails with KT-CT-1203."""
-    with FakeKraken(FakeKrakenConfig(max_page_size=100)) as fake:
+    fake = FakeKraken(FakeKrakenConfig(max_page_size=100))
+    with in_process(fake) as client:
         token = login(client, fake.url)
         allowed = page(client, fake, token, first=100)
         refused = page(client, fake, token, first=101)
@@ -110,12 +111,13 @@ def test_malformed_cursor_is_kt_ct_1208(
     assert error_code(page(client, fake, token, first=5, cursor=cursor)) == "KT-CT-1208"
 
 
-def test_year_of_half_hours_pages_cheaply(client: httpx.Client) -> None:
+def test_year_of_half_hours_pages_cheaply() -> None:
     """A year+ series is counted without being stored, and a late page comes back at once."""
     query = """query($cursor: String) { property(id: "308641") {
       measurements(first: 100, after: $cursor) { totalCount edges { node { value } } } } }"""
     late = base64.b64encode(b"arrayconnection:20199").decode()
-    with FakeKraken(FakeKrakenConfig(max_page_size=100)) as fake:
+    fake = FakeKraken(FakeKrakenConfig(max_page_size=100))
+    with in_process(fake) as client:
         token = login(client, fake.url)
         body = gql(client, fake.url, query, {"cursor": late}, token=token)
     connection = body["data"]["property"]["measurements"]

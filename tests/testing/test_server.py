@@ -14,19 +14,30 @@ from fake_kraken_helpers import gql
 
 import kraken_energy.testing as testing
 from kraken_energy.testing import FakeKraken, load_schema_sdl
+from kraken_energy.testing._server import IN_PROCESS_BASE_URL
 
 SRC = Path(testing.__file__).resolve().parents[2]
 
 
-def test_context_manager_serves_then_stops(client: httpx.Client) -> None:
+def test_context_manager_serves_then_stops(http: httpx.Client) -> None:
     """The context manager serves on loopback and refuses connections after exit."""
-    with FakeKraken() as fake:
+    fake = FakeKraken()
+    with fake:
         url = fake.url
-        body = gql(client, url, "{ __typename }")
+        body = gql(http, url, "{ __typename }")
     assert url.startswith("http://127.0.0.1:")
     assert body == {"data": {"__typename": "Query"}}
+    assert fake.url == IN_PROCESS_BASE_URL + "/v1/graphql/"
     with pytest.raises(httpx.ConnectError):
-        client.post(url, json={"query": "{ __typename }"})
+        http.post(url, json={"query": "{ __typename }"})
+
+
+def test_unstarted_fake_is_reached_only_in_process() -> None:
+    """Before start, the fake's URL is a name that never resolves: only its transport reaches it."""
+    fake = FakeKraken()
+    assert not fake.running
+    assert httpx.URL(fake.url).host.endswith(".invalid")
+    assert fake.token_url == IN_PROCESS_BASE_URL + "/token/"
 
 
 def test_stop_is_idempotent() -> None:
@@ -87,7 +98,7 @@ def test_public_api_is_exported() -> None:
     assert missing == []
 
 
-def test_command_serves_until_interrupted(client: httpx.Client) -> None:
+def test_command_serves_until_interrupted(http: httpx.Client) -> None:
     """`python -m kraken_energy.testing` prints its URL, serves, and exits 0 on Ctrl-C."""
     env = {
         **os.environ,
@@ -103,7 +114,7 @@ def test_command_serves_until_interrupted(client: httpx.Client) -> None:
         assert process.stdout is not None
         banner = [process.stdout.readline() for _ in range(5)]
         url = banner[0].rsplit(" ", 1)[-1].strip()
-        body = gql(client, url, "{ __typename }")
+        body = gql(http, url, "{ __typename }")
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=15)
     finally:

@@ -115,7 +115,7 @@ def _sync_command() -> click.Command:
     @click.option(
         "--until",
         metavar="DATETIME",
-        help="Instant after the last reading, ISO 8601 (default: now). Example: 2024-10-08T00:00",
+        help="Instant after the last reading, ISO 8601, e.g. 2024-10-08T00:00 (default: now).",
     )
     @click.option(
         "--frequency",
@@ -141,7 +141,7 @@ def _sync_command() -> click.Command:
     @click.option(
         "--requests-per-hour",
         type=click.FloatRange(min=0, min_open=True),
-        help="Pace requests evenly to at most this many per hour. Example: 2800",
+        help="Pace requests evenly to at most this many per hour, e.g. 2800.",
     )
     @click.option(
         "--max-wait",
@@ -344,7 +344,7 @@ def _export_command() -> click.Command:
         type=click.Choice(["jsonl", "csv"], case_sensitive=False),
         default="jsonl",
         show_default=True,
-        help="JSON lines or CSV, with the measurements columns after account_number.",
+        help="JSON lines or CSV, with the measurements columns after account_number, e.g. csv.",
     )
     @click.option(
         "--output",

@@ -1,22 +1,21 @@
-"""A fake Kraken GraphQL API for tests, demos and benchmarks.
+"""A fake Kraken GraphQL API for tests, demos and benchmarks, and Kraken's answers as JSON.
 
-``FakeKraken`` serves the project's ``schema.graphql`` with graphql-core over real HTTP on
-127.0.0.1 (uvicorn in a background thread): ``/v1/graphql/`` for GraphQL, ``/token/`` for OAuth
-client credentials. It authenticates like Kraken (every ``obtainKrakenToken`` credential kind,
-JWT-shaped tokens, Kraken's ``KT-CT-`` codes), serves account discovery and deterministic
-half-hourly ``measurements`` aggregated exactly in any timezone, paginates with Kraken's offset
-cursors, injects faults deterministically and logs every request.
+``FakeKraken`` serves the project's ``schema.graphql`` with graphql-core in a Starlette app:
+``/v1/graphql/`` for GraphQL, ``/token/`` for OAuth client credentials. It answers in process
+(``fake.client()``, ``fake.transport()``: no thread, no socket) or, started, over real loopback
+HTTP (uvicorn in a background thread) for other processes and transport faults. It authenticates
+like Kraken (every ``obtainKrakenToken`` credential kind, JWTs signed by pyjwt, Kraken's
+``KT-CT-`` codes), serves account discovery and deterministic half-hourly ``measurements``
+aggregated exactly in any timezone, paginates with Kraken's offset cursors, injects faults
+deterministically and logs every request.
 
 Example:
-    >>> import httpx
-    >>> from kraken_energy.testing import DEMO_API_KEY, FakeKraken, RateLimit
-    >>> with FakeKraken() as fake:  # doctest: +SKIP
-    ...     fake.faults.add(RateLimit(on_requests=range(2, 4)))  # requests 2 and 3 get KT-CT-1199
-    ...     login = "mutation($k: String) { obtainKrakenToken(input: {APIKey: $k}) { token } }"
-    ...     answer = httpx.post(fake.url, json={"query": login, "variables": {"k": DEMO_API_KEY}})
-    ...     token = answer.json()["data"]["obtainKrakenToken"]["token"]
-    ...     httpx.post(fake.url, json={"query": "{ viewer { accounts { number } } }"},
-    ...                headers={"Authorization": token})
+    >>> from kraken_energy import APIKey
+    >>> from kraken_energy.testing import DEMO_ACCOUNT, DEMO_API_KEY, FakeKraken, RateLimit
+    >>> fake = FakeKraken()
+    >>> fake.faults.add(RateLimit(on_requests=[2]))  # doctest: +SKIP
+    >>> async with fake.client(auth=APIKey(DEMO_API_KEY)) as kraken:  # doctest: +SKIP
+    ...     await kraken.get_account(account_number=DEMO_ACCOUNT)  # KT-CT-1199, then retried
 
 Scenario controls:
     - ``FakeKraken(config=FakeKrakenConfig(max_page_size=100, token_lifetime=60))``: page-size cap
@@ -31,8 +30,13 @@ Scenario controls:
     - ``fake.expire_tokens_after(uses=3)`` / ``(seconds=...)``, ``fake.expire_all_tokens()``.
     - ``fake.requests``: the request log (operation, variables, token, status, error codes).
 
-Run ``python -m kraken_energy.testing`` to serve until Ctrl-C. Enable the ``fake_kraken`` pytest
-fixture with ``pytest_plugins = ["kraken_energy.testing.pytest_plugin"]``.
+Answers for HTTP mocks (pytest-httpx): :func:`token_response`, :func:`measurements_response`,
+:func:`error_response`, built from the project's own operations and schema.
+
+Run ``python -m kraken_energy.testing`` to serve until Ctrl-C. Installing the ``testing`` extra
+registers the pytest fixtures ``fake_kraken`` (served on loopback), ``fake_kraken_env`` (and
+``KRAKEN_URL``/``KRAKEN_API_KEY`` set for ``KrakenClient.from_env()``) and
+``kraken_no_retry_waits``.
 
 """
 
@@ -40,15 +44,6 @@ fixture with ``pytest_plugins = ["kraken_energy.testing.pytest_plugin"]``.
 from ._extra import TESTING_EXTRA_HINT
 
 # isort: split
-from ._auth import (
-    DEMO_API_KEY,
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    DEMO_ORGANIZATION_KEY,
-    DEMO_PASSWORD,
-    DEMO_PRE_SIGNED_KEY,
-    Credentials,
-)
 from ._clock import ManualClock
 from ._data import (
     DEMO_ACCOUNT,
@@ -57,14 +52,14 @@ from ._data import (
     DEMO_MPAN,
     DEMO_PROPERTY,
     Account,
-    Agreement,
     Channel,
     Meter,
+    MeterDevice,
     MeterPoint,
     Property,
     Scenario,
-    SmartDevice,
-    Tariff,
+    SupplyAgreement,
+    TariffPlan,
     User,
     default_scenario,
 )
@@ -82,8 +77,19 @@ from ._faults import (
 )
 from ._log import RequestRecord
 from ._many import many_accounts_scenario, numbered_account
+from ._responses import error_response, measurements_response, token_response
 from ._schema import load_schema_sdl
-from ._server import FakeKraken, FakeKrakenConfig
+from ._server import IN_PROCESS_BASE_URL, FakeKraken, FakeKrakenConfig
+from ._tokens import (
+    DEMO_API_KEY,
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_ORGANIZATION_KEY,
+    DEMO_PASSWORD,
+    DEMO_PRE_SIGNED_KEY,
+    Credentials,
+)
+from ._transport import FakeKrakenTransport
 
 __all__ = [
     "DEMO_ACCOUNT",
@@ -97,15 +103,16 @@ __all__ = [
     "DEMO_PASSWORD",
     "DEMO_PRE_SIGNED_KEY",
     "DEMO_PROPERTY",
+    "IN_PROCESS_BASE_URL",
     "TESTING_EXTRA_HINT",
     "Account",
-    "Agreement",
     "Channel",
     "Credentials",
     "DropConnection",
     "ExpiredToken",
     "FakeKraken",
     "FakeKrakenConfig",
+    "FakeKrakenTransport",
     "Fault",
     "FaultSet",
     "HttpError",
@@ -113,18 +120,22 @@ __all__ = [
     "Latency",
     "ManualClock",
     "Meter",
+    "MeterDevice",
     "MeterPoint",
     "Property",
     "RateLimit",
     "RequestRecord",
     "Scenario",
-    "SmartDevice",
-    "Tariff",
+    "SupplyAgreement",
+    "TariffPlan",
     "UnknownEnumValue",
     "UnknownTypename",
     "User",
     "default_scenario",
+    "error_response",
     "load_schema_sdl",
     "many_accounts_scenario",
+    "measurements_response",
     "numbered_account",
+    "token_response",
 ]

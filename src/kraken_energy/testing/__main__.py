@@ -8,9 +8,9 @@ import sys
 import threading
 from types import FrameType
 
-from ._auth import DEMO_API_KEY, DEMO_PASSWORD
 from ._data import DEMO_ACCOUNT, DEMO_EMAIL
 from ._server import DEFAULT_MAX_PAGE_SIZE, FakeKraken, FakeKrakenConfig
+from ._tokens import DEMO_API_KEY, DEMO_PASSWORD
 
 
 def main(argv: list[str] | None = None) -> int:

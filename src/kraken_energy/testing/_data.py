@@ -21,7 +21,7 @@ LONDON_TZ_NAME: Final = "Europe/London"
 
 
 @dataclass(frozen=True)
-class Tariff:
+class TariffPlan:
     """A tariff as the discovery operations show it; ``typename`` is its GraphQL union member."""
 
     typename: str
@@ -31,17 +31,17 @@ class Tariff:
 
 
 @dataclass(frozen=True)
-class Agreement:
+class SupplyAgreement:
     """A supply agreement of a meter point."""
 
     id: int
     valid_from: dt.datetime
     valid_to: dt.datetime | None
-    tariff: Tariff
+    tariff: TariffPlan
 
 
 @dataclass(frozen=True)
-class SmartDevice:
+class MeterDevice:
     """A smart meter device (ESME for electricity, GSME for gas)."""
 
     device_id: str
@@ -56,7 +56,7 @@ class Meter:
 
     id: str
     serial_number: str
-    smart_devices: tuple[SmartDevice, ...] = ()
+    smart_devices: tuple[MeterDevice, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class MeterPoint:
     utility: Utility
     supply_point_id: str
     meters: tuple[Meter, ...]
-    agreements: tuple[Agreement, ...]
+    agreements: tuple[SupplyAgreement, ...]
     channels: tuple[Channel, ...] = ()
 
 
@@ -172,14 +172,16 @@ DOCUMENTED_DAILY_GENERATION: Final[Mapping[dt.date, Decimal]] = MappingProxyType
     }
 )
 
-_IMPORT_TARIFF = Tariff("StandardTariff", "E-1R-VAR-22-11-01-C", "VAR-22-11-01", "Flexible Octopus")
-_EXPORT_TARIFF = Tariff(
+_IMPORT_TARIFF = TariffPlan(
+    "StandardTariff", "E-1R-VAR-22-11-01-C", "VAR-22-11-01", "Flexible Octopus"
+)
+_EXPORT_TARIFF = TariffPlan(
     "HalfHourlyTariff",
     "E-1R-OUTGOING-FIX-12M-19-05-13-C",
     "OUTGOING-FIX-12M-19-05-13",
     "Outgoing Octopus",
 )
-_GAS_TARIFF = Tariff("GasTariffType", "G-1R-VAR-22-11-01-C", "VAR-22-11-01", "Flexible Octopus")
+_GAS_TARIFF = TariffPlan("GasTariffType", "G-1R-VAR-22-11-01-C", "VAR-22-11-01", "Flexible Octopus")
 
 IMPORT_RATE: Final = (Decimal("24.00"), Decimal("25.20"))
 EXPORT_RATE: Final = (Decimal("15.00"), Decimal("15.00"))
@@ -196,10 +198,10 @@ def _demo_property() -> Property:
         id="9001",
         utility="ELECTRICITY",
         supply_point_id=DEMO_MPAN,
-        meters=(Meter("7001", "21L4381234", (SmartDevice(DEMO_DEVICE, "21L4381234", "ESME"),)),),
+        meters=(Meter("7001", "21L4381234", (MeterDevice(DEMO_DEVICE, "21L4381234", "ESME"),)),),
         agreements=(
-            Agreement(5001, _utc(2023, 12, 1), None, _IMPORT_TARIFF),
-            Agreement(5002, _utc(2023, 12, 1), _utc(2025, 12, 1), _EXPORT_TARIFF),
+            SupplyAgreement(5001, _utc(2023, 12, 1), None, _IMPORT_TARIFF),
+            SupplyAgreement(5002, _utc(2023, 12, 1), _utc(2025, 12, 1), _EXPORT_TARIFF),
         ),
         channels=(
             Channel("CONSUMPTION", DEMO_DEVICE, start, end, 11, *IMPORT_RATE),
@@ -220,9 +222,9 @@ def _demo_property() -> Property:
         utility="GAS",
         supply_point_id="3456789012",
         meters=(
-            Meter("7002", "G4A12345678901", (SmartDevice(gas_device, "G4A12345678901", "GSME"),)),
+            Meter("7002", "G4A12345678901", (MeterDevice(gas_device, "G4A12345678901", "GSME"),)),
         ),
-        agreements=(Agreement(5003, _utc(2023, 12, 1), None, _GAS_TARIFF),),
+        agreements=(SupplyAgreement(5003, _utc(2023, 12, 1), None, _GAS_TARIFF),),
         channels=(Channel("CONSUMPTION", gas_device, start, end, 13, *GAS_RATE),),
     )
     return Property(DEMO_PROPERTY, "1 Fake Street, London", "SW1A 1AA", (electricity, gas))
@@ -234,8 +236,8 @@ def _small_property() -> Property:
         id="9003",
         utility="ELECTRICITY",
         supply_point_id="1900000000011",
-        meters=(Meter("7003", "22K0000011", (SmartDevice(device, "22K0000011", "ESME"),)),),
-        agreements=(Agreement(5004, _utc(2024, 9, 1), None, _IMPORT_TARIFF),),
+        meters=(Meter("7003", "22K0000011", (MeterDevice(device, "22K0000011", "ESME"),)),),
+        agreements=(SupplyAgreement(5004, _utc(2024, 9, 1), None, _IMPORT_TARIFF),),
         channels=(
             Channel("CONSUMPTION", device, _utc(2024, 10, 1), _utc(2024, 10, 4), 21, *IMPORT_RATE),
         ),
@@ -249,7 +251,7 @@ def _empty_property() -> Property:
         utility="ELECTRICITY",
         supply_point_id="1900000000022",
         meters=(Meter("7004", "S99A000022"),),
-        agreements=(Agreement(5005, _utc(2024, 9, 1), None, _IMPORT_TARIFF),),
+        agreements=(SupplyAgreement(5005, _utc(2024, 9, 1), None, _IMPORT_TARIFF),),
     )
     return Property("400002", "3 Fake Street, York", "YO1 1AA", (point,))
 
@@ -260,8 +262,8 @@ def _other_property() -> Property:
         id="9005",
         utility="ELECTRICITY",
         supply_point_id="1900000000033",
-        meters=(Meter("7005", "23M0000033", (SmartDevice(device, "23M0000033", "ESME"),)),),
-        agreements=(Agreement(5006, _utc(2024, 1, 1), None, _IMPORT_TARIFF),),
+        meters=(Meter("7005", "23M0000033", (MeterDevice(device, "23M0000033", "ESME"),)),),
+        agreements=(SupplyAgreement(5006, _utc(2024, 1, 1), None, _IMPORT_TARIFF),),
         channels=(
             Channel("CONSUMPTION", device, _utc(2024, 6, 1), _utc(2024, 7, 1), 31, *IMPORT_RATE),
         ),

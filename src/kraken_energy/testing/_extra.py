@@ -1,6 +1,7 @@
 """Fail helpfully when the `testing` extra is not installed.
 
-The fake Kraken needs graphql-core and uvicorn, which the client itself does not. Without them,
+The fake Kraken needs graphql-core, Starlette (with python-multipart for forms) and uvicorn, which
+the client itself does not. Without them,
 `import kraken_energy.testing` raises an `ImportError` that names the extra to install.
 """
 
@@ -9,6 +10,8 @@ TESTING_EXTRA_HINT = "pip install 'kraken-energy[testing]'"
 
 try:
     import graphql  # noqa: F401
+    import python_multipart  # noqa: F401
+    import starlette  # noqa: F401
     import uvicorn  # noqa: F401
 except ImportError as exc:
     raise ImportError(

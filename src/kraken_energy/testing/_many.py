@@ -9,18 +9,18 @@ from ._data import (
     DEMO_USER_ID,
     IMPORT_RATE,
     Account,
-    Agreement,
     Channel,
     Meter,
+    MeterDevice,
     MeterPoint,
     Property,
     Scenario,
-    SmartDevice,
-    Tariff,
+    SupplyAgreement,
+    TariffPlan,
     default_scenario,
 )
 
-_TARIFF = Tariff("StandardTariff", "E-1R-VAR-22-11-01-C", "VAR-22-11-01", "Flexible Octopus")
+_TARIFF = TariffPlan("StandardTariff", "E-1R-VAR-22-11-01-C", "VAR-22-11-01", "Flexible Octopus")
 
 
 def numbered_account(
@@ -37,8 +37,8 @@ def numbered_account(
         id=f"8{n:05d}",
         utility="ELECTRICITY",
         supply_point_id=f"19{n:011d}",
-        meters=(Meter(f"6{n:05d}", serial, (SmartDevice(device, serial, "ESME"),)),),
-        agreements=(Agreement(n, start, None, _TARIFF),),
+        meters=(Meter(f"6{n:05d}", serial, (MeterDevice(device, serial, "ESME"),)),),
+        agreements=(SupplyAgreement(n, start, None, _TARIFF),),
         channels=(Channel("CONSUMPTION", device, start, end, 100 + n, *IMPORT_RATE),),
     )
     prop = Property(f"9{n:05d}", f"{n} Sync Street", "SY1 1AA", (point,))

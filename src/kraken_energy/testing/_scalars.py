@@ -10,14 +10,14 @@ from graphql import GraphQLError, GraphQLScalarType, GraphQLSchema, ValueNode
 from graphql.language import StringValueNode
 from graphql.utilities import value_from_ast_untyped
 
-from ._errors import NAIVE_DATETIME, KrakenError
+from ._kraken_codes import NAIVE_DATETIME, CodedError
 
 
 def parse_datetime(value: Any) -> dt.datetime:
     """Parse an ISO 8601 string into an aware datetime.
 
     Raises:
-        KrakenError: KT-CT-1609 when the value has no offset.
+        CodedError: KT-CT-1609 when the value has no offset.
         GraphQLError: when the value is not an ISO 8601 datetime at all.
 
     """
@@ -31,7 +31,7 @@ def parse_datetime(value: Any) -> dt.datetime:
     else:
         raise GraphQLError(f"DateTime cannot represent {value!r}.")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise KrakenError(NAIVE_DATETIME)
+        raise CodedError(NAIVE_DATETIME)
     return parsed
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,19 +13,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, build_schema
 
-from ._auth import AuthState, Principal, TokenService
 from ._data import Account, MeterPoint, Property, Scenario
-from ._errors import (
+from ._kraken_codes import (
     ACCOUNT_NOT_FOUND,
     BAD_TIMEZONE,
     ONE_UTILITY_PER_ITEM,
     RATE_LIMITED,
     UNAUTHORIZED,
-    KrakenError,
+    CodedError,
 )
-from ._measurements import FREQUENCY_TO_INTERVAL, Selection, nodes_in_window, select_streams
-from ._pagination import check_page_arguments, offset_to_cursor, page_window
+from ._relay import check_page_arguments, offset_to_cursor, page_window
 from ._scalars import install_scalars, parse_datetime
+from ._series import FREQUENCY_TO_INTERVAL, Selection, nodes_in_window, select_streams
+from ._tokens import AuthState, Principal, TokenService
 
 SCHEMA_FILE = "schema.graphql"
 _EARLIEST = dt.datetime(1, 1, 3, tzinfo=dt.UTC)
@@ -84,14 +85,14 @@ def _guard(field_name: str, resolver: Resolver | None) -> Resolver:
     def guarded(root: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
         context = _context(info)
         if context.rate_limited:
-            raise KrakenError(RATE_LIMITED)
+            raise CodedError(RATE_LIMITED)
         auth = context.auth
         if field_name == "obtainKrakenToken":
             # A stale token in the header breaks even the mutation that replaces it.
             if auth.header_sent and auth.error is not None:
-                raise KrakenError(auth.error)
+                raise CodedError(auth.error)
         elif auth.error is not None:
-            raise KrakenError(auth.error)
+            raise CodedError(auth.error)
         return resolver(root, info, **args) if resolver is not None else None
 
     return guarded
@@ -177,7 +178,7 @@ def _account(account: Account) -> dict[str, Any]:
 def _resolve_viewer(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     principal = _principal(info)
     if principal.kind != "user":
-        raise KrakenError(UNAUTHORIZED)
+        raise CodedError(UNAUTHORIZED)
     accounts = _context(info).scenario.accounts_of(principal.id)
     return {"__typename": "AccountUserType", "accounts": [_account(a) for a in accounts]}
 
@@ -185,16 +186,16 @@ def _resolve_viewer(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
 def _resolve_account(_root: Any, info: GraphQLResolveInfo, accountNumber: str) -> Any:  # noqa: N803
     account = _context(info).scenario.account(accountNumber)
     if account is None:
-        raise KrakenError(ACCOUNT_NOT_FOUND)
+        raise CodedError(ACCOUNT_NOT_FOUND)
     if not _may_see(_principal(info), account):
-        raise KrakenError(UNAUTHORIZED)
+        raise CodedError(UNAUTHORIZED)
     return _account(account)
 
 
 def _resolve_property(_root: Any, info: GraphQLResolveInfo, id: str) -> Any:
     found = _context(info).scenario.property(str(id))
     if found is None or not _may_see(_principal(info), found[0]):
-        raise KrakenError(UNAUTHORIZED)
+        raise CodedError(UNAUTHORIZED)
     return _property(found[1])
 
 
@@ -211,7 +212,7 @@ def _selections(items: Sequence[Mapping[str, Any] | None]) -> list[Selection]:
         electricity = (item or {}).get("electricityFilters")
         gas = (item or {}).get("gasFilters")
         if (electricity is None) == (gas is None):
-            raise KrakenError(ONE_UTILITY_PER_ITEM, input_path=["utilityFilters", index])
+            raise CodedError(ONE_UTILITY_PER_ITEM, input_path=["utilityFilters", index])
         chosen = electricity if electricity is not None else gas
         assert chosen is not None
         selections.append(
@@ -251,7 +252,7 @@ def _resolve_measurements(parent: Any, info: GraphQLResolveInfo, **args: Any) ->
     try:
         tz = ZoneInfo(args.get("timezone") or "Europe/London")
     except (ZoneInfoNotFoundError, ValueError):
-        raise KrakenError(BAD_TIMEZONE, input_path=["timezone"]) from None
+        raise CodedError(BAD_TIMEZONE, input_path=["timezone"]) from None
     selections = _selections(args.get("utilityFilters") or [])
     start, end = _time_range(args, tz)
     prop = parent.get("_model") if isinstance(parent, dict) else None
@@ -272,8 +273,12 @@ def _resolve_measurements(parent: Any, info: GraphQLResolveInfo, **args: Any) ->
     }
 
 
+@functools.lru_cache(maxsize=8)
 def build_executable_schema(sdl: str) -> GraphQLSchema:
-    """Build the schema from SDL and attach scalars and resolvers.
+    """Build the schema from SDL and attach scalars and resolvers, once per SDL text.
+
+    The result is shared between fakes: resolvers keep no state (each request's lives in its
+    context), and nothing changes the schema once built.
 
     Only the fields the project's operations use get resolvers; any other field reads the plain
     objects and resolves to null when absent.

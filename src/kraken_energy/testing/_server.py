@@ -1,4 +1,8 @@
-"""``FakeKraken``: the fake served by uvicorn on 127.0.0.1 in a background thread."""
+"""``FakeKraken``: the fake, in process over ``httpx.ASGITransport`` or served on 127.0.0.1.
+
+Until :meth:`FakeKraken.start` it answers in process only (``fake.transport()``, ``fake.client()``);
+started, uvicorn serves it on loopback in a background thread for any HTTP client or process.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,26 @@ import threading
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
-import uvicorn
+import httpx
 
-from ._app import GRAPHQL_PATH, TOKEN_PATH, FakeKrakenApp
-from ._auth import REFRESH_LIFETIME, TOKEN_LIFETIME, Credentials, Principal, TokenService
+from ._asgi import GRAPHQL_PATH, TOKEN_PATH, FakeKrakenApp
 from ._clock import Clock, system_clock
 from ._data import DEMO_USER_ID, Scenario, default_scenario
 from ._faults import FaultSet
 from ._log import RequestLog, RequestRecord
 from ._schema import build_executable_schema, load_schema_sdl
+from ._tokens import REFRESH_LIFETIME, TOKEN_LIFETIME, Credentials, Principal, TokenService
+from ._transport import FakeKrakenTransport
 
+if TYPE_CHECKING:
+    import uvicorn
+
+    from kraken_energy import KrakenClient
+
+IN_PROCESS_BASE_URL: Final = "https://fake-kraken.invalid"
+"""Where an unstarted fake answers through its transport; the name never resolves (RFC 6761)."""
 DEFAULT_MAX_PAGE_SIZE: Final = 1000  # Kraken's documented measurements example asks first: 1000
 STARTUP_TIMEOUT: Final = 10.0  # seconds to wait for uvicorn to accept connections
 SHUTDOWN_TIMEOUT: Final = 10.0  # seconds to wait for the server thread to finish
@@ -48,16 +60,22 @@ class FakeKrakenConfig:
 
 
 class FakeKraken:
-    """A schema-driven fake Kraken GraphQL API over real HTTP.
+    """A schema-driven fake Kraken GraphQL API, in process or over real loopback HTTP.
 
-    Use it as a context manager (or call :meth:`start` and :meth:`stop`). ``url`` is the GraphQL
-    endpoint, ``token_url`` the OAuth endpoint.
+    In process (fast, no thread, no socket): ``fake.client(auth=...)`` is a ``KrakenClient``
+    wired to it, and ``fake.transport()`` an ``httpx`` transport for any ``AsyncClient``. Over
+    loopback HTTP: use it as a context manager (or call :meth:`start` and :meth:`stop`); then
+    ``url`` is ``http://127.0.0.1:<port>/v1/graphql/`` for any client or process. Dropped
+    connections and latency behave like a real server's only over loopback.
 
     Raises:
         FileNotFoundError: on construction, when no schema SDL is given or found.
         RuntimeError: from :meth:`start`, when the server does not come up in time.
 
     Example:
+        >>> fake = FakeKraken()
+        >>> async with fake.client(auth=APIKey(DEMO_API_KEY)) as kraken:  # doctest: +SKIP
+        ...     await kraken.get_account(account_number=DEMO_ACCOUNT)
         >>> with FakeKraken() as fake:  # doctest: +SKIP
         ...     httpx.post(fake.url, json={"query": "{ __typename }"}).json()
         {'data': {'__typename': 'Query'}}
@@ -81,7 +99,7 @@ class FakeKraken:
             self.config.credentials,
             self.scenario,
             self.clock,
-            secret=secrets.token_hex(16),
+            secret=secrets.token_hex(32),
             token_lifetime=self.config.token_lifetime,
             refresh_lifetime=self.config.refresh_lifetime,
         )
@@ -116,6 +134,8 @@ class FakeKraken:
         # request, which made every benchmark measure the stall instead of the client.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((self.config.host, self.config.port))
+        import uvicorn  # only a served fake needs it
+
         config = uvicorn.Config(
             self.app, log_level="warning", lifespan="off", http="h11", access_log=False
         )
@@ -163,14 +183,9 @@ class FakeKraken:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``.
-
-        Raises:
-            RuntimeError: when the fake is not running.
-
-        """
+        """``http://127.0.0.1:<port>`` while served, else ``IN_PROCESS_BASE_URL``."""
         if self._socket is None:
-            raise RuntimeError("FakeKraken is not running; use it as a context manager")
+            return IN_PROCESS_BASE_URL
         host, port = self._socket.getsockname()[:2]
         return f"http://{host}:{port}"
 
@@ -183,6 +198,41 @@ class FakeKraken:
     def token_url(self) -> str:
         """The OAuth client-credentials endpoint, ``<base_url>/token/``."""
         return self.base_url + TOKEN_PATH
+
+    # --- in process -----------------------------------------------------------------------------
+
+    def transport(self) -> FakeKrakenTransport:
+        """Return an ``httpx`` transport that hands requests to the fake in process.
+
+        It serves ``httpx.AsyncClient`` and (outside a running event loop) ``httpx.Client``. A
+        ``DropConnection`` fault surfaces as ``httpx.RemoteProtocolError``, as over a socket.
+
+        Example:
+            >>> http = httpx.AsyncClient(transport=fake.transport())  # doctest: +SKIP
+
+        """
+        return FakeKrakenTransport(app=self.app)
+
+    def client(self, **options: Any) -> KrakenClient:
+        """Return a ``KrakenClient`` for this fake: in process, or over loopback once started.
+
+        Takes ``KrakenClient``'s keyword arguments (``auth``, ``retry``, ...); the URL is the
+        fake's. Not yet started, requests go through :meth:`transport` unless ``http_client``
+        is given.
+
+        Example:
+            >>> async with fake.client(auth=APIKey(DEMO_API_KEY)) as kraken:  # doctest: +SKIP
+            ...     await kraken.get_viewer_accounts()
+
+        """
+        from kraken_energy import KrakenClient
+
+        if not self.running and options.get("http_client") is None:
+            timeout = options.pop("timeout", None)
+            options["http_client"] = httpx.AsyncClient(
+                transport=self.transport(), timeout=timeout or httpx.Timeout(10.0)
+            )
+        return KrakenClient(self.url, **options)
 
     # --- scenario controls ---------------------------------------------------------------------
 

@@ -1,27 +1,12 @@
-"""A pytest plugin providing the ``fake_kraken`` fixture.
+"""The ``fake_kraken``, ``fake_kraken_env`` and ``kraken_no_retry_waits`` pytest fixtures.
 
-Enable it in a ``conftest.py``::
+Installing ``kraken-energy[testing]`` registers them through a ``pytest11`` entry point of this
+name, so nothing needs enabling. Where plugin autoloading is off
+(``PYTEST_DISABLE_PLUGIN_AUTOLOAD``), a ``conftest.py`` enables them with::
 
     pytest_plugins = ["kraken_energy.testing.pytest_plugin"]
 """
 
-from __future__ import annotations
+from kraken_energy._pytest_plugin import fake_kraken, fake_kraken_env, kraken_no_retry_waits
 
-from collections.abc import Iterator
-
-import pytest
-
-from ._server import FakeKraken
-
-
-@pytest.fixture
-def fake_kraken() -> Iterator[FakeKraken]:
-    """Return a running :class:`FakeKraken` with the default scenario, stopped after the test.
-
-    Example:
-        >>> def test_login(fake_kraken):  # doctest: +SKIP
-        ...     assert fake_kraken.url.endswith("/v1/graphql/")
-
-    """
-    with FakeKraken() as fake:
-        yield fake
+__all__ = ["fake_kraken", "fake_kraken_env", "kraken_no_retry_waits"]

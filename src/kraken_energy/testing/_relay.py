@@ -7,7 +7,7 @@ import binascii
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ._errors import BAD_CURSOR, FIRST_MISSING, PAGE_NEGATIVE, PAGE_TOO_LARGE, KrakenError
+from ._kraken_codes import BAD_CURSOR, FIRST_MISSING, PAGE_NEGATIVE, PAGE_TOO_LARGE, CodedError
 
 CURSOR_PREFIX: Final = "arrayconnection:"
 
@@ -21,16 +21,16 @@ def cursor_to_offset(cursor: str, *, argument: str) -> int:
     """Return the offset a cursor encodes.
 
     Raises:
-        KrakenError: KT-CT-1208 when the cursor is not one this API hands out.
+        CodedError: KT-CT-1208 when the cursor is not one this API hands out.
 
     """
     try:
         text = base64.b64decode(cursor.encode("ascii"), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
-        raise KrakenError(BAD_CURSOR, input_path=[argument]) from None
+        raise CodedError(BAD_CURSOR, input_path=[argument]) from None
     prefix, _, number = text.partition(":")
     if f"{prefix}:" != CURSOR_PREFIX or not number.isdigit():
-        raise KrakenError(BAD_CURSOR, input_path=[argument])
+        raise CodedError(BAD_CURSOR, input_path=[argument])
     return int(number)
 
 
@@ -58,18 +58,18 @@ def check_page_arguments(first: int | None, last: int | None, max_page_size: int
     """Reject missing, negative or oversized page sizes.
 
     Raises:
-        KrakenError: KT-CT-1201 (neither first nor last), 1202 (negative), 1203 (over maximum).
+        CodedError: KT-CT-1201 (neither first nor last), 1202 (negative), 1203 (over maximum).
 
     """
     if first is None and last is None:
-        raise KrakenError(FIRST_MISSING, input_path=["first"])
+        raise CodedError(FIRST_MISSING, input_path=["first"])
     for name, size in (("first", first), ("last", last)):
         if size is None:
             continue
         if size < 0:
-            raise KrakenError(PAGE_NEGATIVE, input_path=[name])
+            raise CodedError(PAGE_NEGATIVE, input_path=[name])
         if size > max_page_size:
-            raise KrakenError(
+            raise CodedError(
                 PAGE_TOO_LARGE,
                 input_path=[name],
                 detail=f"At most {max_page_size} records per page.",
@@ -87,7 +87,7 @@ def page_window(
     """Slice ``total`` records the way graphql-relay's ``connection_from_array`` does.
 
     Raises:
-        KrakenError: KT-CT-1208 for a malformed cursor.
+        CodedError: KT-CT-1208 for a malformed cursor.
 
     """
     after_offset = cursor_to_offset(after, argument="after") if after is not None else -1

@@ -1,16 +1,15 @@
 """Credentials, JWT-shaped tokens and their checks, the way Kraken behaves.
 
-Tokens are real JWTs (HS256, signed with a fake secret): ``header.payload.signature`` in base64url,
-carrying ``sub``, ``gty``, ``iat``, ``exp``, ``tokenUse``, ``iss`` and a ``jti``. Refresh tokens are
-opaque strings remembered by the fake.
+Tokens are real JWTs, signed and checked by pyjwt (HS256 with a secret of the fake's own), carrying
+``sub``, ``gty``, ``iat``, ``exp``, ``tokenUse``, ``iss`` and a ``jti``. Expiry is judged by the
+fake's clock, not pyjwt's, so tests can fake time. Refresh tokens are opaque strings remembered by
+the fake.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import secrets
 import threading
 from collections.abc import Mapping
@@ -18,9 +17,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
+import jwt
+
 from ._clock import Clock
 from ._data import DEMO_EMAIL, DEMO_USER_ID, Scenario
-from ._errors import (
+from ._kraken_codes import (
     BAD_API_KEY,
     BAD_EMAIL_PASSWORD,
     BAD_ORG_KEY,
@@ -32,8 +33,8 @@ from ._errors import (
     REFRESH_INCORRECT,
     TOKEN_EXPIRED,
     WRONG_COMBINATION,
+    CodedError,
     ErrorSpec,
-    KrakenError,
 )
 
 DEMO_API_KEY: Final = "sk_test_fake_kraken_demo"
@@ -103,12 +104,16 @@ class AuthState:
     error: ErrorSpec | None = None
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+ALGORITHM: Final = "HS256"
+# The signature and the claims' presence are pyjwt's to check; time is the fake's clock's.
+_DECODE_OPTIONS: Final[Any] = {
+    "require": ["sub", "exp", "iat"],
+    "verify_exp": False,
+    "verify_iat": False,
+    "verify_nbf": False,
+    "verify_iss": False,
+    "verify_aud": False,
+}
 
 
 def token_fingerprint(token: str) -> str:
@@ -178,16 +183,13 @@ class TokenService:
         }
 
     def _sign(self, payload: Mapping[str, Any]) -> str:
-        header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-        body = _b64url(json.dumps(payload, separators=(",", ":")).encode())
-        signature = hmac.new(self._secret, f"{header}.{body}".encode(), hashlib.sha256).digest()
-        return f"{header}.{body}.{_b64url(signature)}"
+        return jwt.encode(dict(payload), self._secret, algorithm=ALGORITHM)
 
     def obtain(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Exchange one credential for a token, as ``obtainKrakenToken`` does.
 
         Raises:
-            KrakenError: KT-CT-1134 to KT-CT-1141 for missing, mixed or wrong credentials.
+            CodedError: KT-CT-1134 to KT-CT-1141 for missing, mixed or wrong credentials.
 
         """
         given = {key for key, value in data.items() if value not in (None, "")}
@@ -196,32 +198,32 @@ class TokenService:
         if given & {"email", "password"}:
             kinds.add("email/password")
         if len(kinds) != 1:
-            raise KrakenError(WRONG_COMBINATION, input_path=["input"])
+            raise CodedError(WRONG_COMBINATION, input_path=["input"])
         if kinds == {"email/password"}:
             if not email or not password:
                 missing = "password" if email else "email"
-                raise KrakenError(PASSWORD_MISSING, input_path=["input", missing])
+                raise CodedError(PASSWORD_MISSING, input_path=["input", missing])
             user = self.scenario.user_by_email(email)
             expected = self.credentials.passwords.get(user.email) if user else None
             if user is None or expected is None or not hmac.compare_digest(expected, password):
-                raise KrakenError(BAD_EMAIL_PASSWORD, input_path=["input", "email"])
+                raise CodedError(BAD_EMAIL_PASSWORD, input_path=["input", "email"])
             return self.issue(Principal("user", user.id), "EMAIL-AND-PASSWORD")
         (kind,) = kinds
         value = str(data[kind])
         if kind == "APIKey":
             user_id = self.credentials.api_keys.get(value)
             if user_id is None:
-                raise KrakenError(BAD_API_KEY, input_path=["input", "APIKey"])
+                raise CodedError(BAD_API_KEY, input_path=["input", "APIKey"])
             return self.issue(Principal("user", user_id), "API-KEY")
         if kind == "organizationSecretKey":
             name = self.credentials.organization_secret_keys.get(value)
             if name is None:
-                raise KrakenError(BAD_ORG_KEY, input_path=["input", kind])
+                raise CodedError(BAD_ORG_KEY, input_path=["input", kind])
             return self.issue(Principal("organization", name), "ORGANIZATION-SECRET-KEY")
         if kind == "preSignedKey":
             user_id = self.credentials.pre_signed_keys.get(value)
             if user_id is None:
-                raise KrakenError(BAD_PRE_SIGNED_KEY, input_path=["input", kind])
+                raise CodedError(BAD_PRE_SIGNED_KEY, input_path=["input", kind])
             return self.issue(Principal("user", user_id), "PRE-SIGNED-KEY")
         return self._use_refresh_token(value)
 
@@ -229,9 +231,9 @@ class TokenService:
         with self._lock:
             record = self._refresh.get(value)
         if record is None:
-            raise KrakenError(REFRESH_INCORRECT, input_path=["input", "refreshToken"])
+            raise CodedError(REFRESH_INCORRECT, input_path=["input", "refreshToken"])
         if self.clock() >= record.expires_at:
-            raise KrakenError(REFRESH_EXPIRED, input_path=["input", "refreshToken"])
+            raise CodedError(REFRESH_EXPIRED, input_path=["input", "refreshToken"])
         return self.issue(record.principal, record.grant)
 
     def oauth_token(self, client_id: str, client_secret: str) -> dict[str, Any] | None:
@@ -274,19 +276,13 @@ class TokenService:
         return AuthState(header_sent=True, principal=Principal(kinds.get(kind, "user"), ident))
 
     def _verify(self, token: str) -> dict[str, Any] | None:
-        parts = token.split(".")
-        if len(parts) != 3:
-            return None
-        expected = hmac.new(
-            self._secret, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256
-        ).digest()
         try:
-            if not hmac.compare_digest(expected, _b64url_decode(parts[2])):
-                return None
-            payload = json.loads(_b64url_decode(parts[1]))
-        except ValueError:
+            payload: dict[str, Any] = jwt.decode(
+                token, self._secret, algorithms=[ALGORITHM], options=_DECODE_OPTIONS
+            )
+        except jwt.InvalidTokenError:
             return None
-        return payload if isinstance(payload, dict) and "sub" in payload else None
+        return payload
 
     def _expired(self, payload: Mapping[str, Any], uses: int) -> bool:
         now = self.clock()

@@ -1,6 +1,6 @@
 """Kraken-shaped GraphQL errors raised by the fake's resolvers.
 
-A resolver raises :class:`KrakenError`; graphql-core turns it into an error entry carrying
+A resolver raises :class:`CodedError`; graphql-core turns it into an error entry carrying
 ``message``, ``locations``, ``path`` and the ``extensions`` built here, exactly the shape Kraken
 sends. Only the short messages Kraken is known to send verbatim ("Invalid data.", "Signature of the
 JWT has expired.", "Too many requests.") are literal; the other wordings are the fake's own.
@@ -67,14 +67,42 @@ ONE_UTILITY_PER_ITEM = _spec(
 BAD_TIMEZONE = _spec(13614, VALIDATION, "Unknown timezone.", "Use an IANA timezone name.")
 
 
-class KrakenError(Exception):
+KNOWN_CODES: Final = {
+    spec.code: spec
+    for spec in (
+        UNAUTHORIZED,
+        HEADER_MISSING,
+        TOKEN_EXPIRED,
+        REFRESH_EXPIRED,
+        REFRESH_INCORRECT,
+        PASSWORD_MISSING,
+        WRONG_COMBINATION,
+        BAD_EMAIL_PASSWORD,
+        BAD_API_KEY,
+        BAD_ORG_KEY,
+        BAD_PRE_SIGNED_KEY,
+        HEADER_INVALID,
+        RATE_LIMITED,
+        FIRST_MISSING,
+        PAGE_NEGATIVE,
+        PAGE_TOO_LARGE,
+        BAD_CURSOR,
+        NAIVE_DATETIME,
+        ACCOUNT_NOT_FOUND,
+        ONE_UTILITY_PER_ITEM,
+        BAD_TIMEZONE,
+    )
+}
+"""Every code the fake produces, by its ``KT-CT-`` name."""
+
+class CodedError(Exception):
     """An error graphql-core reports with Kraken's ``extensions``.
 
     Raises:
         Nothing itself; resolvers raise it and graphql-core formats it.
 
     Example:
-        >>> raise KrakenError(ACCOUNT_NOT_FOUND)  # doctest: +SKIP
+        >>> raise CodedError(ACCOUNT_NOT_FOUND)  # doctest: +SKIP
 
     """
 

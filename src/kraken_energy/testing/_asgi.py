@@ -1,4 +1,9 @@
-"""The ASGI application: Kraken's GraphQL endpoint and the OAuth token endpoint."""
+"""The ASGI application: Kraken's GraphQL endpoint and the OAuth token endpoint.
+
+Starlette routes the two paths and parses the OAuth form; graphql-core executes the schema. The
+same app serves over loopback HTTP (uvicorn, ``FakeKraken.start``) and in process
+(``FakeKrakenTransport``, an ``httpx.ASGITransport``).
+"""
 
 from __future__ import annotations
 
@@ -25,8 +30,10 @@ from graphql import (
     parse,
     validate,
 )
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, Router
 
-from ._auth import TokenService, token_fingerprint
 from ._clock import Clock
 from ._data import Scenario
 from ._faults import (
@@ -42,10 +49,15 @@ from ._faults import (
 )
 from ._log import RequestLog, RequestRecord
 from ._schema import RequestContext
+from ._tokens import TokenService, token_fingerprint
 
 GRAPHQL_PATH: Final = "/v1/graphql/"
 TOKEN_PATH: Final = "/token/"
 NO_QUERY: Final = "Must provide query string."
+# Every method reaches the endpoints, so that a GET gets Kraken's answer rather than a 405.
+_METHODS: Final = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+_SERVER_SEND: Final = "fake_kraken.server_send"
+"""Scope key holding the server's own ``send``, which a dropped connection needs."""
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -53,47 +65,35 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+class DroppedConnection(Exception):  # noqa: N818 (an event, not a mistake)
+    """Raised in process where a real server would close the socket without answering."""
 
 
-async def _respond(
-    send: Send, status: int, body: bytes, content_type: str = "application/json"
-) -> None:
-    headers = [
-        (b"content-type", content_type.encode("latin-1")),
-        (b"content-length", str(len(body)).encode("latin-1")),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+class _Drop(Response):
+    """A response that closes the connection instead of answering."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=500)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server_send = scope.get(_SERVER_SEND)
+        cycle = getattr(server_send, "__self__", None)
+        transport = getattr(cycle, "transport", None)
+        if transport is None:  # no socket: in process
+            raise DroppedConnection("fake-kraken dropped the connection")
+        transport.close()
+        if cycle is not None and hasattr(cycle, "disconnected"):
+            cycle.disconnected = True  # so uvicorn does not send a 500 afterwards
+        await asyncio.sleep(0)
 
 
-async def _respond_json(send: Send, status: int, payload: Any) -> None:
-    await _respond(send, status, json.dumps(payload).encode())
+def _json(status: int, payload: Any) -> Response:
+    return Response(json.dumps(payload).encode(), status, media_type="application/json")
 
 
-async def _drop_connection(send: Send) -> None:
-    """Close the socket without a response (uvicorn's h11 protocol; else answer nothing)."""
-    cycle = getattr(send, "__self__", None)
-    transport = getattr(cycle, "transport", None)
-    if transport is None:
-        raise ConnectionAbortedError("fake-kraken dropped the connection")
-    transport.close()
-    if cycle is not None and hasattr(cycle, "disconnected"):
-        cycle.disconnected = True  # so uvicorn does not try to send a 500 afterwards
-    await asyncio.sleep(0)
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return None
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "http":
+        await _json(404, {"detail": "Not found."})(scope, receive, send)
 
 
 _DOCUMENT_CACHE_SIZE = 256
@@ -177,31 +177,26 @@ class FakeKrakenApp:
         self._counter_lock = threading.Lock()
         self._validated: dict[str, list[dict[str, Any]]] = {}
         self._results: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], bytes]] = OrderedDict()
+        self._router = Router(
+            routes=[
+                Route(GRAPHQL_PATH, self._graphql, methods=_METHODS),
+                Route(TOKEN_PATH, self._oauth, methods=_METHODS),
+            ],
+            default=_not_found,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                kind = message["type"].removeprefix("lifespan.")
-                await send({"type": f"lifespan.{kind}.complete"})
-                if kind == "shutdown":
-                    return
-        if scope["type"] != "http":
-            return
-        if scope["path"] == GRAPHQL_PATH:
-            await self._graphql(scope, receive, send)
-        elif scope["path"] == TOKEN_PATH:
-            await self._oauth(scope, receive, send)
-        else:
-            await _respond_json(send, 404, {"detail": "Not found."})
+        if scope["type"] == "http":
+            scope[_SERVER_SEND] = send
+        await self._router(scope, receive, send)
 
     # --- GraphQL -------------------------------------------------------------------------------
 
-    async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _graphql(self, request: Request) -> Response:
         arrived = asyncio.get_running_loop().time()
         with self._counter_lock:
             number = next(self._counter)
-        header = _header(scope, b"authorization")
+        header = request.headers.get("authorization")
         raw_token = header.split()[-1] if header and header.split() else None
         record = {
             "number": number,
@@ -209,11 +204,10 @@ class FakeKrakenApp:
             "token": raw_token,
             "token_fingerprint": token_fingerprint(raw_token) if raw_token else None,
         }
-        body = await _read_body(receive)
-        if scope["method"] != "POST":
+        body = await request.body()
+        if request.method != "POST":
             self._log(record, None, {}, 400)
-            await _respond_json(send, 400, {"errors": [{"message": NO_QUERY}]})
-            return
+            return _json(400, {"errors": [{"message": NO_QUERY}]})
         try:
             payload = json.loads(body or b"null")
         except ValueError:
@@ -221,8 +215,7 @@ class FakeKrakenApp:
         parsed = _parse_request(payload) if isinstance(payload, dict) else None
         if parsed is None:
             self._log(record, None, {}, 400)
-            await _respond_json(send, 400, {"errors": [{"message": NO_QUERY}]})
-            return
+            return _json(400, {"errors": [{"message": NO_QUERY}]})
         elapsed = self.clock() - self.started_at
         fired = self.faults.select(number, parsed.operation_name, elapsed)
         names = tuple(type(f).__name__ for f in fired)
@@ -238,33 +231,27 @@ class FakeKrakenApp:
         if remaining > 0:
             await asyncio.sleep(remaining)
         if terminal is not None:
-            await self._terminal(terminal, send, record, parsed, names)
-            return
+            return self._terminal(terminal, record, parsed, names)
         codes = tuple(
             str(e.get("extensions", {}).get("errorCode"))
             for e in result.get("errors", [])
             if e.get("extensions", {}).get("errorCode")
         )
         self._log(record, parsed, {"error_codes": codes, "faults": names}, 200)
-        await _respond(send, 200, body)
+        return Response(body, 200, media_type="application/json")
 
-    async def _terminal(
-        self,
-        fault: Fault,
-        send: Send,
-        record: dict[str, Any],
-        parsed: _Parsed,
-        names: tuple[str, ...],
-    ) -> None:
+    def _terminal(
+        self, fault: Fault, record: dict[str, Any], parsed: _Parsed, names: tuple[str, ...]
+    ) -> Response:
         if isinstance(fault, DropConnection):
             self._log(record, parsed, {"faults": names}, 0)
-            await _drop_connection(send)
-        elif isinstance(fault, HttpError):
+            return _Drop()
+        if isinstance(fault, HttpError):
             self._log(record, parsed, {"faults": names}, fault.status)
-            await _respond(send, fault.status, fault.body.encode(), fault.content_type)
-        elif isinstance(fault, InvalidJson):
-            self._log(record, parsed, {"faults": names}, 200)
-            await _respond(send, 200, fault.body.encode())
+            return Response(fault.body.encode(), fault.status, media_type=fault.content_type)
+        assert isinstance(fault, InvalidJson)
+        self._log(record, parsed, {"faults": names}, 200)
+        return Response(fault.body.encode(), 200, media_type="application/json")
 
     def _execute(
         self, parsed: _Parsed, header: str | None, fired: list[Fault]
@@ -347,14 +334,13 @@ class FakeKrakenApp:
 
     # --- OAuth ---------------------------------------------------------------------------------
 
-    async def _oauth(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await _read_body(receive)
-        if scope["method"] != "POST":
-            await _respond_json(send, 405, {"error": "invalid_request"})
-            return
-        form = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode("latin-1")).items()}
+    async def _oauth(self, request: Request) -> Response:
+        if request.method != "POST":
+            await request.body()
+            return _json(405, {"error": "invalid_request"})
+        form = await request.form()
         client_id, client_secret = form.get("client_id"), form.get("client_secret")
-        basic = _header(scope, b"authorization")
+        basic = request.headers.get("authorization")
         if basic and basic.lower().startswith("basic "):
             try:
                 decoded = base64.b64decode(basic[6:].strip(), validate=True).decode()
@@ -366,11 +352,11 @@ class FakeKrakenApp:
         status, answer = 200, None
         if form.get("grant_type") != "client_credentials":
             status, answer = 400, {"error": "unsupported_grant_type"}
-        elif client_id is None or client_secret is None:
+        elif not isinstance(client_id, str) or not isinstance(client_secret, str):
             status, answer = 401, {"error": "invalid_client"}
         else:
             answer = self.tokens.oauth_token(client_id, client_secret)
             if answer is None:
                 status, answer = 401, {"error": "invalid_client"}
         self.log.append(RequestRecord(0, TOKEN_PATH, None, {}, None, None, status))
-        await _respond_json(send, status, answer)
+        return _json(status, answer)
