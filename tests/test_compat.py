@@ -5,8 +5,9 @@ import shutil
 
 from check_compat import compat_matrix, failures, load_schemas, main, render_text
 from graphql import build_schema, get_introspection_query, graphql_sync, parse
-from reference import GB_NOVEMBER, REFERENCE_SCHEMAS, ROOT, reference_schema
 from schema_tools import load_operations
+
+from reference import GB_NOVEMBER, REFERENCE_SCHEMAS, ROOT, reference_schema
 
 FULL_SDL = """
 type Query { account(number: String!): Account  rates: [Float] }

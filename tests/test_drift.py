@@ -17,8 +17,9 @@ from graphql import (
     parse,
 )
 from pytest_httpx import HTTPXMock
-from reference import REFERENCE_SCHEMAS, ROOT, reference_schema
 from schema_tools import load_operations, load_schema, prune_schema
+
+from reference import REFERENCE_SCHEMAS, ROOT, reference_schema
 
 OLD_SDL = """
 type Query {

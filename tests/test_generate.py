@@ -9,6 +9,7 @@ import generate
 import pytest
 from graphql import build_schema
 from postprocess import PostprocessError, postprocess
+
 from reference import ROOT
 
 GENERATED = ROOT / "generated" / "kraken_energy_gql"

@@ -3,8 +3,9 @@
 import warnings
 
 import pytest
-from reference import GB_NOVEMBER, REFERENCE_SCHEMAS, ROOT, reference_schema
 from schema_tools import load_operations, load_schema_file, validation_errors
+
+from reference import GB_NOVEMBER, REFERENCE_SCHEMAS, ROOT, reference_schema
 
 SCHEMAS = ["octopus-gb-2024-11-28.graphql", "octopus-gb-2024-07-14.graphql",
            "edf-gb-2026-07-27.graphql"]
