@@ -79,6 +79,7 @@ if TYPE_CHECKING:
         UtilityFiltersInput,
     )
     from .obtain_kraken_token import ObtainKrakenToken, ObtainKrakenTokenObtainKrakenToken
+    from .rate_limit import RateLimit, RateLimitRateLimitInfo, PointsAllowance
     from .fragments import OtherElectricityTariff
 _LAZY_IMPORTS = {
     "AccountDetails": ".fragments",
@@ -135,6 +136,9 @@ _LAZY_IMPORTS = {
     "PropertyDetailsGasMeterPoints": ".fragments",
     "PropertyMeasurements": ".fragments",
     "PropertyMeasurementsMeasurements": ".fragments",
+    "RateLimit": ".rate_limit",
+    "RateLimitRateLimitInfo": ".rate_limit",
+    "PointsAllowance": ".rate_limit",
     "Reading": ".fragments",
     "ReadingDirectionType": ".enums",
     "ReadingFrequencyType": ".enums",
@@ -222,6 +226,9 @@ __all__ = [
     "PropertyDetailsGasMeterPoints",
     "PropertyMeasurements",
     "PropertyMeasurementsMeasurements",
+    "RateLimit",
+    "RateLimitRateLimitInfo",
+    "PointsAllowance",
     "Reading",
     "ReadingDirectionType",
     "ReadingFrequencyType",

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .get_viewer_accounts import GetViewerAccounts
     from .input_types import ObtainJSONWebTokenInput, UtilityFiltersInput
     from .obtain_kraken_token import ObtainKrakenToken
+    from .rate_limit import RateLimit
 
 
 def gql(q: str) -> str:
@@ -35,6 +36,9 @@ GET_VIEWER_ACCOUNTS_OPERATION = gql(
 )
 OBTAIN_KRAKEN_TOKEN_OPERATION = gql(
     "\n            mutation obtainKrakenToken($input: ObtainJSONWebTokenInput!) {\n              obtainKrakenToken(input: $input) {\n                token\n                refreshToken\n                refreshExpiresIn\n                payload\n              }\n            }\n            "
+)
+RATE_LIMIT_OPERATION = gql(
+    "\n            query rateLimit {\n              rateLimitInfo {\n                pointsAllowanceRateLimit {\n                  limit\n                  remainingPoints\n                  usedPoints\n                  ttl\n                  isBlocked\n                }\n              }\n            }\n            "
 )
 
 
@@ -139,3 +143,14 @@ class Client(KrakenBaseClient):
         )
         data = self.get_data(response)
         return ObtainKrakenToken.model_validate(data)
+
+    async def rate_limit(self, **kwargs: Any) -> "RateLimit":
+        from .rate_limit import RateLimit
+
+        query = RATE_LIMIT_OPERATION
+        variables: dict[str, object] = {}
+        response = await self.execute(
+            query=query, operation_name="rateLimit", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return RateLimit.model_validate(data)

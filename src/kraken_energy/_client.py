@@ -2,7 +2,9 @@
 
 `execute` is the one boundary between the generated code and the wire: arguments are checked
 before sending, every answer is classified into data or a `KrakenError`, retries follow the
-policy in `_retry`, and each attempt is logged (never variables, headers or tokens).
+policy in `_retry`, and each attempt is logged (never variables, headers or tokens). A rate limit
+pauses the whole client (`_ratelimit.Cooldown`): no request is sent until the cooldown ends, and
+where the endpoint can say (`rateLimitInfo`), the client asks once per cooldown how long.
 """
 
 from __future__ import annotations
@@ -34,25 +36,31 @@ from ._errors import (
     InvalidArgumentError,
     InvalidResponseError,
     KrakenError,
+    RateLimitedError,
     check_response,
     transport_error,
 )
 from ._pagination import DEFAULT_MAX_PAGES, Connection, PageSizes, Paginator
-from ._retry import SAFE_TO_REPEAT_MUTATIONS, RetryPolicy, call_with_retries
+from ._ratelimit import AdaptiveConcurrency, Cooldown
+from ._retry import (
+    SAFE_TO_REPEAT_MUTATIONS,
+    RetryPolicy,
+    call_with_retries,
+    waits_enabled,
+)
 from ._validation import check_variables, result_envelope
 
 if TYPE_CHECKING:  # the measurement pipeline loads on first use, not with the package
-    import asyncio
-
     from pydantic import TypeAdapter
 
     from ._measurements import ElectricityFilter, GasFilter
     from ._pages import Measurement
+    from ._ratelimit import FetchStats
 
 R = TypeVar("R")
 logger = logging.getLogger("kraken_energy")
 _DATA = "kraken_energy.data"  # where execute() leaves the checked `data` for get_data()
-_EXCHANGE_SLOTS: ContextVar[asyncio.Semaphore | None] = ContextVar(
+_EXCHANGE_SLOTS: ContextVar[AdaptiveConcurrency | None] = ContextVar(
     "kraken_energy.exchange_slots", default=None
 )
 
@@ -68,12 +76,13 @@ a year's fetch from 1.35 s to 1.27 s. Each turn costs microseconds when nothing 
 """
 
 
-def share_exchange_slots(slots: asyncio.Semaphore) -> None:
+def share_exchange_slots(slots: AdaptiveConcurrency) -> None:
     """Make the current task's requests hold one of `slots` for their HTTP exchange only.
 
     The answer is parsed after the slot is given back, so with several tasks sharing `slots`
-    the next request is already on the wire while a page is being parsed. Set inside a task,
-    it applies to that task alone (each task runs in its own copy of the context).
+    the next request is already on the wire while a page is being parsed. Each answer is
+    reported to `slots` (success, rate limit, other failure), which adapts its limit. Set inside
+    a task, it applies to that task alone (each task runs in its own copy of the context).
     """
     _EXCHANGE_SLOTS.set(slots)
 
@@ -146,7 +155,7 @@ class KrakenClient(Client):
             token_url = preset.auth_url if preset and not url else _token_url_for(endpoint)
             if isinstance(auth, OAuthClientCredentials) and auth.token_url:
                 _checked_url(auth.token_url, argument="token_url")
-            auth = KrakenAuth(auth, token_url=token_url, token_cache=token_cache)
+            auth = KrakenAuth(auth, token_url=token_url, token_cache=token_cache, retry=retry)
         self._owns_http_client = http_client is None
         if http_client is None:
             http_client = httpx.AsyncClient(
@@ -157,6 +166,7 @@ class KrakenClient(Client):
             )
         self._auth = auth
         self._retry = retry or RetryPolicy()
+        self._cooldown = Cooldown(self._retry)
         self.page_sizes = PageSizes()
         """The largest page size Kraken accepted per paginated field, learnt by this client."""
         super().__init__(url=endpoint, http_client=http_client)
@@ -207,13 +217,16 @@ class KrakenClient(Client):
         property_id: str | None = None,
         page_size: int | None = None,
         concurrency: int | None = None,
+        stats: FetchStats | None = None,
     ) -> AsyncIterator[Measurement]:
         """Every reading of an account's properties in a range, each exactly once, in order.
 
         The range is [start, end) (aware datetimes) or the inclusive dates start_on..end_on;
         buckets lie wholly inside it. Readings come property by property, in time order. Long
         ranges are fetched as concurrent windows aligned to the frequency's buckets in
-        `timezone`, never with more requests than the pages they need.
+        `timezone`, never with more requests than the pages they need. On a rate limit the
+        fetch halves its concurrency (not below 1) and grows it back by one after a run of
+        successes; `stats` reports what it met, and a debug log line sums it up at the end.
 
         Args:
             account_number: e.g. "A-F523797D".
@@ -227,6 +240,8 @@ class KrakenClient(Client):
             property_id: only this property of the account.
             page_size: records per request (default 1000, falling back when refused).
             concurrency: windows in flight at once (default `DEFAULT_CONCURRENCY`).
+            stats: a `FetchStats` to fill in: requests, rate limits met, the concurrency the
+                fetch ended at.
 
         Raises:
             InvalidArgumentError: a missing or naive end of the range, an unknown timezone, a
@@ -247,7 +262,7 @@ class KrakenClient(Client):
         )
         if not isinstance(account_number, str):
             raise InvalidArgumentError("account_number", "must be a string such as 'A-F523797D'")
-        return fetch_measurements(self, account_number, property_id, request)
+        return fetch_measurements(self, account_number, property_id, request, stats)
 
     @classmethod
     def from_env(
@@ -306,10 +321,13 @@ class KrakenClient(Client):
 
         Raises:
             InvalidArgumentError: a variable is of the wrong type or breaks Kraken's rules.
+            RateLimitedError: still rate limited when the policy's bounds are reached (it says
+                when the allowance resets, where known).
             KrakenError: the last attempt's error, once retries are exhausted or not allowed.
         """
         policy: RetryPolicy = kwargs.pop("retry", None) or self._retry
         envelope: TypeAdapter[Any] | None = kwargs.pop("_envelope", None)
+        probe: bool = kwargs.pop("_allowance_probe", False)
         if envelope is None and operation_name is not None:
             envelope = result_envelope(operation_name)  # a generated method's own result model
         check_variables(operation_name, variables)
@@ -320,13 +338,18 @@ class KrakenClient(Client):
         )
         attempt_number = 0
         send = super().execute
+        cooldown = self._cooldown
+        deadline = policy.clock() + policy.max_total_seconds
 
         async def attempt() -> httpx.Response:
             nonlocal attempt_number
             attempt_number += 1
+            if not probe:  # the allowance is read during the cooldown: it says how long
+                await cooldown.wait(policy, deadline, operation_name)
+            epoch = cooldown.epoch
             started = time.perf_counter()
+            slots = _EXCHANGE_SLOTS.get()
             try:
-                slots = _EXCHANGE_SLOTS.get()
                 if slots is None:
                     response = await send(query, operation_name, variables, **kwargs)
                 else:
@@ -340,18 +363,67 @@ class KrakenClient(Client):
             except httpx.TransportError as exc:
                 error: KrakenError = transport_error(exc, operation_name)
                 _log(operation_name, attempt_number, started, error)
+                if slots is not None:
+                    slots.failed()
                 raise error from exc
             except httpx.DecodingError as exc:
                 error = InvalidResponseError("body could not be decoded", "", operation_name)
                 _log(operation_name, attempt_number, started, error)
+                if slots is not None:
+                    slots.failed()
                 raise error from exc
             except KrakenError as exc:
                 _log(operation_name, attempt_number, started, exc)
+                if isinstance(exc, RateLimitedError) and not probe:
+                    await self._rate_limited(exc, epoch, slots)
+                elif slots is not None:
+                    slots.failed()
                 raise
             _log(operation_name, attempt_number, started, None)
+            if slots is not None:
+                slots.succeeded()
             return response
 
-        return await call_with_retries(attempt, policy, mutation=mutation)
+        try:
+            return await call_with_retries(
+                attempt, policy, mutation=mutation, cooldown=cooldown.remaining
+            )
+        except RateLimitedError as exc:
+            if exc.resets_at is None:
+                exc.set_resets_at(cooldown.resets_at)
+            raise
+
+    async def _rate_limited(
+        self, error: RateLimitedError, epoch: int, slots: AdaptiveConcurrency | None
+    ) -> None:
+        """Start or join the client's cooldown; read the allowance once when one starts."""
+        started = self._cooldown.trip(epoch, error)
+        if slots is not None:
+            slots.rate_limited(self._cooldown.epoch)
+        if started and self._cooldown.allowance_readable and waits_enabled():
+            blocked_until = await self._read_allowance()
+            if blocked_until is not None:
+                self._cooldown.blocked_until(blocked_until)
+
+    async def _read_allowance(self) -> float | None:
+        """Ask Kraken whether the viewer is blocked; return until when (Unix time), or None.
+
+        One attempt, never retried and never waiting for the cooldown it informs. An endpoint
+        whose schema has no `rateLimitInfo` is not asked again.
+        """
+        try:
+            result = await self.rate_limit(retry=RetryPolicy(max_attempts=1), _allowance_probe=True)
+        except GraphQLError as exc:
+            if exc.code is None and exc.error_type is None:  # refused as an unknown field
+                self._cooldown.allowance_readable = False
+            return None
+        except KrakenError:
+            return None
+        info = result.rate_limit_info
+        allowance = info.points_allowance_rate_limit if info is not None else None
+        if allowance is None or not allowance.is_blocked or allowance.ttl is None:
+            return None
+        return float(allowance.ttl)
 
     async def _execute_typed(
         self,
