@@ -43,6 +43,7 @@ from ._errors import (
 from ._pagination import DEFAULT_MAX_PAGES, Connection, PageSizes, Paginator
 from ._ratelimit import AdaptiveConcurrency, Cooldown
 from ._retry import (
+    RATE_LIMITED_STATUS,
     SAFE_TO_REPEAT_MUTATIONS,
     RetryPolicy,
     call_with_retries,
@@ -344,21 +345,25 @@ class KrakenClient(Client):
         async def attempt() -> httpx.Response:
             nonlocal attempt_number
             attempt_number += 1
-            if not probe:  # the allowance is read during the cooldown: it says how long
-                await cooldown.wait(policy, deadline, operation_name)
-            epoch = cooldown.epoch
             started = time.perf_counter()
             slots = _EXCHANGE_SLOTS.get()
+            epoch = cooldown.epoch
             try:
                 if slots is None:
+                    if not probe:  # the allowance is read during the cooldown: it says how long
+                        await cooldown.wait(policy, deadline, operation_name)
+                    epoch = cooldown.epoch
                     response = await send(query, operation_name, variables, **kwargs)
                 else:
                     import asyncio  # loaded already: only the measurement pipeline shares slots
 
-                    async with slots:
+                    async with slots:  # the cooldown is checked once holding the slot, just
+                        await cooldown.wait(policy, deadline, operation_name)  # before sending
+                        epoch = cooldown.epoch
                         response = await send(query, operation_name, variables, **kwargs)
-                    for _ in range(_TURNS_TO_SEND):  # the request given the slot goes out first
-                        await asyncio.sleep(0)
+                    if not _looks_rate_limited(response):  # else the cooldown starts at once
+                        for _ in range(_TURNS_TO_SEND):  # the request given the slot goes first
+                            await asyncio.sleep(0)
                 response.extensions[_DATA] = _typed_data(response, envelope, operation_name)
             except httpx.TransportError as exc:
                 error: KrakenError = transport_error(exc, operation_name)
@@ -411,6 +416,7 @@ class KrakenClient(Client):
         One attempt, never retried and never waiting for the cooldown it informs. An endpoint
         whose schema has no `rateLimitInfo` is not asked again.
         """
+        unshared = _EXCHANGE_SLOTS.set(None)  # not one of a fetch's slots: it must not wait
         try:
             result = await self.rate_limit(retry=RetryPolicy(max_attempts=1), _allowance_probe=True)
         except GraphQLError as exc:
@@ -419,6 +425,8 @@ class KrakenClient(Client):
             return None
         except KrakenError:
             return None
+        finally:
+            _EXCHANGE_SLOTS.reset(unshared)
         info = result.rate_limit_info
         allowance = info.points_allowance_rate_limit if info is not None else None
         if allowance is None or not allowance.is_blocked or allowance.ttl is None:
@@ -481,6 +489,11 @@ def _typed_data(
         if not parsed.get("errors") and parsed.get("data") is not None:
             return parsed["data"]
     return check_response(response, operation)
+
+
+def _looks_rate_limited(response: httpx.Response) -> bool:
+    """Whether an answer is a rate limit, at a glance (a byte search, no parsing)."""
+    return response.status_code == RATE_LIMITED_STATUS or b"KT-CT-1199" in response.content
 
 
 def _log(operation: str | None, attempt: int, started: float, error: KrakenError | None) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import math
 import random
-import time
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -76,7 +75,7 @@ class Cooldown:
         least = max(self._policy.cooldown_min_seconds, error.retry_after or 0.0)
         self._last = error
         if error.retry_after is not None:
-            self._note_reset(time.time() + error.retry_after)
+            self._note_reset(self._policy.wall_clock() + error.retry_after)
         if sent_epoch != self.epoch:
             self.until = max(self.until, now + least)
             return False
@@ -98,8 +97,9 @@ class Cooldown:
     def blocked_until(self, unix_time: float) -> None:
         """Kraken says the viewer is blocked until `unix_time`: wait that long, not a guess."""
         self._note_reset(unix_time)
-        self.until = max(self.until, self._policy.clock() + (unix_time - time.time()))
-        logger.debug("rate limited: allowance blocked for %.0f s", unix_time - time.time())
+        delay = unix_time - self._policy.wall_clock()
+        self.until = max(self.until, self._policy.clock() + delay)
+        logger.debug("rate limited: allowance blocked for %.0f s", delay)
 
     def _note_reset(self, unix_time: float) -> None:
         if self.resets_at is None or unix_time > self.resets_at or self.remaining() == 0:

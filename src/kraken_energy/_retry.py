@@ -123,6 +123,8 @@ class RetryPolicy:
     sleep: Callable[[float], Awaitable[None]] = field(default=_asyncio_sleep, repr=False)
     """How to wait; tests pass a fake that records the waits and advances `clock`."""
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    wall_clock: Callable[[], float] = field(default=time.time, repr=False)
+    """Unix time, to turn the allowance's `ttl` into a wait; tests pass the fake's clock."""
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:

@@ -63,11 +63,16 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 async def _respond(
-    send: Send, status: int, body: bytes, content_type: str = "application/json"
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: str = "application/json",
+    extra_headers: tuple[tuple[str, str], ...] = (),
 ) -> None:
     headers = [
         (b"content-type", content_type.encode("latin-1")),
         (b"content-length", str(len(body)).encode("latin-1")),
+        *((name.encode("latin-1"), value.encode("latin-1")) for name, value in extra_headers),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -149,6 +154,14 @@ def _is_query(parsed: _Parsed) -> bool:
         return False
     operation = get_operation_ast(parsed.document, parsed.operation_name)
     return operation is not None and operation.operation is OperationType.QUERY
+
+
+_TIME_DEPENDENT_FIELDS: Final = ("rateLimitInfo",)
+"""Root fields whose answers change with time and faults, so are never served from the cache."""
+
+
+def _cacheable(parsed: _Parsed) -> bool:
+    return not any(name in parsed.query for name in _TIME_DEPENDENT_FIELDS)
 
 
 class FakeKrakenApp:
@@ -246,7 +259,12 @@ class FakeKrakenApp:
             if e.get("extensions", {}).get("errorCode")
         )
         self._log(record, parsed, {"error_codes": codes, "faults": names}, 200)
-        await _respond(send, 200, body)
+        retry_after = tuple(
+            ("Retry-After", f.retry_after)
+            for f in fired
+            if isinstance(f, RateLimit) and f.retry_after is not None
+        )
+        await _respond(send, 200, body, extra_headers=retry_after[:1])
 
     async def _terminal(
         self,
@@ -261,7 +279,9 @@ class FakeKrakenApp:
             await _drop_connection(send)
         elif isinstance(fault, HttpError):
             self._log(record, parsed, {"faults": names}, fault.status)
-            await _respond(send, fault.status, fault.body.encode(), fault.content_type)
+            await _respond(
+                send, fault.status, fault.body.encode(), fault.content_type, fault.headers
+            )
         elif isinstance(fault, InvalidJson):
             self._log(record, parsed, {"faults": names}, 200)
             await _respond(send, 200, fault.body.encode())
@@ -284,7 +304,7 @@ class FakeKrakenApp:
         # results with errors.
         key = None
         reshaping = [f for f in fired if not isinstance(f, Latency)]  # latency changes no answer
-        if not reshaping and auth.error is None and _is_query(parsed):
+        if not reshaping and auth.error is None and _is_query(parsed) and _cacheable(parsed):
             key = (
                 parsed.query,
                 json.dumps(parsed.variables, sort_keys=True, default=str),
@@ -296,12 +316,16 @@ class FakeKrakenApp:
             if cached is not None:
                 self._results.move_to_end(key)
                 return cached  # the result and its encoded body
+        now = self.clock()
+        blocked_for = self.faults.blocked_until(now - self.started_at)
         context = RequestContext(
             scenario=self.scenario,
             tokens=self.tokens,
             auth=auth,
             max_page_size=self.max_page_size,
             rate_limited=any(isinstance(f, RateLimit) for f in fired),
+            now=now,
+            blocked_until=None if blocked_for is None else self.started_at + blocked_for,
         )
         result = execute(
             self.schema,
