@@ -32,8 +32,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import logging
-import math
 import os
 import threading
 import time
@@ -44,49 +42,37 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import httpx
-from kraken_energy_gql.client import OBTAIN_KRAKEN_TOKEN_OPERATION
 
 from ._credentials import Credential, OAuthClientCredentials, Token
 from ._errors import (
     AuthenticationFailedError,
     InvalidArgumentError,
-    InvalidResponseError,
     KrakenError,
     TokenExpiredError,
     check_response,
 )
 from ._retry import RetryPolicy, retrying
+from ._tokens import (
+    Tokens,
+    is_token_error,
+    jwt_expiry,
+    kraken_tokens,
+    oauth_tokens,
+    obtain_request,
+)
 
 if TYPE_CHECKING:
     import asyncio
 
-logger = logging.getLogger("kraken_energy")
 
 DEFAULT_REFRESH_MARGIN_SECONDS: Final = 120.0
 """Renew a token this long before its `exp`, so no request leaves with a token about to lapse."""
-
-TOKEN_ERROR_CODES: Final = frozenset(
-    f"KT-CT-{n}" for n in (1120, 1124, 1125, 1126, 1127, 1162, 1163)
-)
-"""Answers meaning "this token is no good any more": obtain a new one and replay."""
 
 MAX_RENEWALS_PER_REQUEST: Final = 3
 """Token renewals one request may cause or wait for before its rejection is final."""
 
 _MARGIN_SHARE_OF_LIFETIME: Final = 0.1
 """The refresh margin never exceeds this share of a token's lifetime (short-lived tokens)."""
-
-
-@dataclass(frozen=True)
-class _Tokens:
-    token: str
-    expires_at: float | None
-    refresh_token: str | None = None
-    refresh_expires_at: float | None = None
-    lifetime: float | None = None
-    """Seconds from issue to expiry, when known: it caps the refresh margin."""
-    generation: int = 0
-    """Which renewal of this `KrakenAuth` produced them (0: given or read from the cache)."""
 
 
 @dataclass
@@ -145,10 +131,10 @@ class KrakenAuth(httpx.Auth):
         self._flights: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Flight] = (
             weakref.WeakKeyDictionary()
         )
-        self._tokens: _Tokens | None = None
+        self._tokens: Tokens | None = None
         self._generation = 0  # of the last tokens obtained; given or cached ones are 0
         if isinstance(credential, Token):
-            self._tokens = _Tokens(credential.token, _jwt_expiry(credential.token))
+            self._tokens = Tokens(credential.token, jwt_expiry(credential.token))
         elif self._cache is not None:
             self._tokens = self._read_cache()
 
@@ -177,7 +163,7 @@ class KrakenAuth(httpx.Auth):
             request.headers["Authorization"] = tokens.token
             response = yield request
             await response.aread()  # this flow replaces httpx's, which would have read it
-            if not _token_error(response) or isinstance(self._credential, Token):
+            if not is_token_error(response) or isinstance(self._credential, Token):
                 return
             current = self._tokens
             if current is not None and current is not tokens:
@@ -196,7 +182,7 @@ class KrakenAuth(httpx.Auth):
 
     # --- obtaining tokens ------------------------------------------------------------------------
 
-    def _stale(self, tokens: _Tokens) -> bool:
+    def _stale(self, tokens: Tokens) -> bool:
         if tokens.expires_at is None:
             return False
         margin = self._margin
@@ -205,7 +191,7 @@ class KrakenAuth(httpx.Auth):
         return tokens.expires_at - margin <= self._clock()
 
     async def _renewal(
-        self, stale: _Tokens | None, endpoint: httpx.URL
+        self, stale: Tokens | None, endpoint: httpx.URL
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         """Replace `stale`: lead the renewal (yielding its token requests) or wait for it.
 
@@ -258,7 +244,7 @@ class KrakenAuth(httpx.Auth):
                     del self._flights[loop]
 
     async def _obtain(
-        self, stale: _Tokens | None, endpoint: httpx.URL
+        self, stale: Tokens | None, endpoint: httpx.URL
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         """Yield the token requests that replace `stale`, each retried by the policy; store.
 
@@ -279,15 +265,15 @@ class KrakenAuth(httpx.Auth):
         steps: list[tuple[str, Callable[[], httpx.Request]]] = []
         refresh = self._usable_refresh_token(stale)
         if refresh is not None:
-            steps.append(("refresh", lambda: _obtain_request(endpoint, {"refreshToken": refresh})))
+            steps.append(("refresh", lambda: obtain_request(endpoint, {"refreshToken": refresh})))
         if isinstance(self._credential, OAuthClientCredentials):
             steps.append(("oauth", self._oauth_request))
         else:
             fields = self._credential.input()
             assert fields is not None
-            steps.append(("credential", lambda: _obtain_request(endpoint, fields)))
+            steps.append(("credential", lambda: obtain_request(endpoint, fields)))
         for kind, build in steps:
-            tokens: _Tokens | None = None
+            tokens: Tokens | None = None
             async for attempt in retrying(self._retry, mutation=False):
                 response = yield build()  # outside `attempt`: closing the flow is no failure
                 with attempt:
@@ -312,14 +298,14 @@ class KrakenAuth(httpx.Auth):
             },
         )
 
-    def _usable_refresh_token(self, stale: _Tokens | None) -> str | None:
+    def _usable_refresh_token(self, stale: Tokens | None) -> str | None:
         if stale is None or not stale.refresh_token:
             return None
         if stale.refresh_expires_at is not None and stale.refresh_expires_at <= self._clock():
             return None  # Kraken's own expiry for it has passed: go straight to the credential
         return stale.refresh_token
 
-    async def _accept(self, kind: str, response: httpx.Response) -> _Tokens | None:
+    async def _accept(self, kind: str, response: httpx.Response) -> Tokens | None:
         """Return the tokens a token response carries; None when Kraken refused the refresh token.
 
         Raises:
@@ -327,40 +313,14 @@ class KrakenAuth(httpx.Auth):
         """
         await response.aread()
         if kind == "oauth":
-            return self._oauth_tokens(response)
+            return oauth_tokens(response, self._clock())
         try:
             data = check_response(response, "obtainKrakenToken")
         except AuthenticationFailedError:
             if kind == "refresh":
                 return None  # refused refresh token: fall back to the credential
             raise
-        return _kraken_tokens(data, self._clock())
-
-    def _oauth_tokens(self, response: httpx.Response) -> _Tokens:
-        if response.status_code in (400, 401, 403):
-            raise AuthenticationFailedError(
-                [
-                    {
-                        "message": "The OAuth client credentials were refused.",
-                        "extensions": {
-                            "errorType": "VALIDATION",
-                            "errorCode": f"HTTP-{response.status_code}",
-                        },
-                    }
-                ],
-                None,
-                "oauth/token",
-            )
-        if not response.is_success:
-            check_response(response, "oauth/token")  # raises the HTTP status error
-        try:
-            body = response.json()
-            token, lifetime = str(body["access_token"]), body.get("expires_in")
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise InvalidResponseError("not an OAuth token response", "", "oauth/token") from None
-        now = self._clock()
-        usable = _usable_lifetime(lifetime)
-        return _Tokens(token, now + usable if usable else None, lifetime=usable)
+        return kraken_tokens(data, self._clock())
 
     # --- optional cache on disk ------------------------------------------------------------------
 
@@ -368,7 +328,7 @@ class KrakenAuth(httpx.Auth):
         secret = json.dumps([type(self._credential).__name__, vars(self._credential)], default=str)
         return hashlib.sha256(secret.encode()).hexdigest()
 
-    def _read_cache(self) -> _Tokens | None:
+    def _read_cache(self) -> Tokens | None:
         assert self._cache is not None
         try:
             stored = json.loads(self._cache.read_text(encoding="utf-8"))
@@ -376,7 +336,7 @@ class KrakenAuth(httpx.Auth):
             return None
         if not isinstance(stored, dict) or stored.get("credential") != self._fingerprint():
             return None  # a cache written for another credential is never used
-        return _Tokens(
+        return Tokens(
             stored["token"],
             stored.get("expires_at"),
             stored.get("refresh_token"),
@@ -397,55 +357,6 @@ class KrakenAuth(httpx.Auth):
         os.fchmod(descriptor, 0o600)  # also when the file existed with wider permissions
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             json.dump(record, file)
-
-
-def _obtain_request(endpoint: httpx.URL, fields: dict[str, str]) -> httpx.Request:
-    """Build an `obtainKrakenToken` request: never with an Authorization header."""
-    return httpx.Request(
-        "POST",
-        endpoint,
-        json={
-            "query": OBTAIN_KRAKEN_TOKEN_OPERATION,
-            "operationName": "obtainKrakenToken",
-            "variables": {"input": fields},
-        },
-    )
-
-
-def _kraken_tokens(data: dict[str, Any], now: float) -> _Tokens:
-    from kraken_energy_gql.obtain_kraken_token import (
-        ObtainKrakenToken,  # its models build on first use
-    )
-
-    result = ObtainKrakenToken.model_validate(data).obtain_kraken_token
-    if result is None:
-        raise InvalidResponseError("obtainKrakenToken returned null", "", "obtainKrakenToken")
-    payload = result.payload if isinstance(result.payload, dict) else {}
-    expires = payload.get("exp")
-    expires_at = float(expires) if isinstance(expires, int | float) else _jwt_expiry(result.token)
-    issued = payload.get("iat")
-    start = float(issued) if isinstance(issued, int | float) and math.isfinite(issued) else now
-    lifetime = _usable_lifetime(expires_at - start if expires_at is not None else None)
-    return _Tokens(
-        result.token,
-        expires_at if lifetime is not None else None,
-        result.refresh_token,
-        float(result.refresh_expires_in) if result.refresh_expires_in is not None else None,
-        lifetime=lifetime,
-    )
-
-
-def _usable_lifetime(seconds: object) -> float | None:
-    """Return a token's lifetime in seconds, or None (debug log) when it is no usable number.
-
-    Without one the token is used until Kraken rejects it, rather than renewed before every
-    request.
-    """
-    usable = isinstance(seconds, int | float) and not isinstance(seconds, bool)
-    if usable and math.isfinite(seconds) and seconds > 0:  # type: ignore[arg-type,operator]
-        return float(seconds)  # type: ignore[arg-type]
-    logger.debug("token lifetime %r is not usable: renewing only when Kraken rejects it", seconds)
-    return None
 
 
 class _AbandonedError(Exception):
@@ -471,33 +382,3 @@ async def _asend(
         return await generator.asend(response)
     except StopAsyncIteration:
         return None
-
-
-def _jwt_expiry(token: str) -> float | None:
-    """Read the `exp` claim of a JWT without verifying it (only Kraken can verify it)."""
-    import jwt  # only ready-made tokens need it; PyJWT costs ~40 ms of imports (urllib, http)
-
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return None
-    expires = claims.get("exp")
-    return float(expires) if isinstance(expires, int | float) else None
-
-
-def _token_error(response: httpx.Response) -> bool:
-    """Whether Kraken answered that the token attached to the request is no good any more."""
-    if response.status_code != 200 or b'"errors"' not in response.content:
-        return False  # no errors at all: skip parsing the (possibly large) body
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if not isinstance(errors, list):
-        return False
-    return any(
-        isinstance(error, dict)
-        and (error.get("extensions") or {}).get("errorCode") in TOKEN_ERROR_CODES
-        for error in errors
-    )
