@@ -383,3 +383,11 @@ def test_redactor_masks_secrets_and_jwts() -> None:
     text = redact("key sk_live_abcdef token eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl ab")
 
     assert text == "key *** token *** ab"
+
+
+def test_verbose_log_sums_up_the_fetch(fake: FakeKraken) -> None:
+    """With -v, the fetch's requests, rate limits met and final concurrency are logged."""
+    result = kraken(fake, "-v", *CONTRACT)
+    assert result.returncode == 0, result.stderr
+    assert f"measurements of {DEMO_ACCOUNT}: 1 request(s), 0 rate limit(s), " \
+           "concurrency ended at 8 of 8" in result.stderr

@@ -106,7 +106,11 @@ class KrakenClient(Client):
 
     Every operation in `queries/` is a method, named after the operation and returning its
     generated pydantic model: `get_measurements`, `get_property_measurements`, `get_account`,
-    `get_viewer_accounts` and `obtain_kraken_token`.
+    `get_viewer_accounts`, `obtain_kraken_token` and `rate_limit` (the viewer's points
+    allowance: `(await kraken.rate_limit()).rate_limit_info.points_allowance_rate_limit`).
+
+    A rate limit (KT-CT-1199 or HTTP 429) pauses every request of the client for one cooldown,
+    as the retry policy says; past the policy's bounds a call raises `RateLimitedError`.
 
     Args:
         url: the GraphQL endpoint; defaults to the brand's, else Octopus Energy GB's. Plain
@@ -395,7 +399,7 @@ class KrakenClient(Client):
             )
         except RateLimitedError as exc:
             if exc.resets_at is None:
-                exc.set_resets_at(cooldown.resets_at)
+                exc.set_resets_at(cooldown.known_reset())
             raise
 
     async def _rate_limited(

@@ -222,7 +222,7 @@ async def fetch_measurements(
     finally:
         met = slots.stats
         logger.debug(
-            "measurements of %s: %d requests, %d rate limits, concurrency ended at %d of %d",
+            "measurements of %s: %d request(s), %d rate limit(s), concurrency ended at %d of %d",
             account_number,
             met.requests,
             met.rate_limits,

@@ -101,8 +101,15 @@ class Cooldown:
         self.until = max(self.until, self._policy.clock() + delay)
         logger.debug("rate limited: allowance blocked for %.0f s", delay)
 
+    def known_reset(self) -> float | None:
+        """Return when the allowance resets (Unix time), if Kraken said so and it is ahead."""
+        if self.resets_at is None or self.resets_at <= self._policy.wall_clock():
+            return None
+        return self.resets_at
+
     def _note_reset(self, unix_time: float) -> None:
-        if self.resets_at is None or unix_time > self.resets_at or self.remaining() == 0:
+        known = self.known_reset()
+        if known is None or unix_time > known:  # a later reset wins; one in the past is gone
             self.resets_at = unix_time
 
     async def wait(self, policy: RetryPolicy, deadline: float, operation: str | None) -> None:
@@ -125,7 +132,7 @@ class Cooldown:
             else [{"message": "Too many requests.", "extensions": {"errorCode": "KT-CT-1199"}}]
         )
         error = RateLimitedError(entries, None, operation)
-        error.set_resets_at(self.resets_at)
+        error.set_resets_at(self.known_reset())
         return error
 
 

@@ -28,6 +28,9 @@ Scenario controls:
       (502 HTML by default), ``DropConnection``, ``InvalidJson``, ``UnknownEnumValue``,
       ``UnknownTypename``; each targets ``on_requests``, ``every``, ``operation``, ``during``
       and ``times``.
+    - ``rateLimitInfo`` reports the allowance; a ``RateLimit`` targeted by ``during`` alone makes
+      it report the viewer blocked until the window ends (it is never refused itself).
+      ``RateLimit(retry_after=...)`` and ``HttpError(headers=...)`` add response headers.
     - ``fake.expire_tokens_after(uses=3)`` / ``(seconds=...)``, ``fake.expire_all_tokens()``.
     - ``fake.requests``: the request log (operation, variables, token, status, error codes).
 
