@@ -150,15 +150,16 @@ async def test_unusable_lifetime_renews_only_on_rejection(
 
 def test_one_auth_shared_by_clients_in_two_event_loops(fake: FakeKraken) -> None:
     """Clients in two threads' event loops share a KrakenAuth while tokens keep expiring."""
-    fake.expire_tokens_after(uses=3)
+    fake.expire_tokens_after(uses=10)
     auth = KrakenAuth(kc.OAuthClientCredentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
                       token_url=fake.token_url)
     failures: list[BaseException] = []
 
     async def calls() -> None:
         async with KrakenClient(fake.url, auth=auth) as kraken:
-            await asyncio.gather(*(kraken.get_account(account_number=DEMO_ACCOUNT)
-                                   for _ in range(10)))
+            for _ in range(3):
+                await asyncio.gather(*(kraken.get_account(account_number=DEMO_ACCOUNT)
+                                       for _ in range(4)))
 
     def run() -> None:
         try:
@@ -173,5 +174,7 @@ def test_one_auth_shared_by_clients_in_two_event_loops(fake: FakeKraken) -> None
         thread.join(60)
     assert failures == []
     accounts = [r for r in fake.requests if r.operation_name == "getAccount"]
-    assert sum(1 for r in accounts if not r.error_codes) == 20
+    assert sum(1 for r in accounts if not r.error_codes) == 24
+    assert token_requests(fake) == 0  # OAuth tokens come from /token/, not obtainKrakenToken
+    assert sum(1 for r in fake.requests if r.path == "/token/") <= 2 * math.ceil(len(accounts) / 10)
 

@@ -18,9 +18,9 @@ for the next ...). The first request to find the generation it holds stale leads
 it sends the token request, retried by the client's `RetryPolicy` (502s, rate limits ...), and
 every request that finds the same generation stale meanwhile waits for that outcome: the new
 token, or the one failure, which then reaches each of them and is not retried again. Bad
-credentials fail at once, never retried. A flight belongs to one event loop (clients in
-different loops may share a `KrakenAuth`; each loop then renews on its own), and no lock is
-bound to a loop.
+credentials fail at once, never retried. The flight's outcome is a thread-safe
+`concurrent.futures.Future` that any event loop can await, so clients in different loops (or
+threads) may share one `KrakenAuth`: no lock or future is bound to a loop.
 
 A token is renewed `refresh_margin_seconds` before its expiry, but never earlier than a tenth
 of its lifetime before it. A token whose lifetime is missing, zero, negative or not finite is
@@ -29,13 +29,13 @@ used until Kraken rejects it (logged at debug level).
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import hashlib
 import json
 import os
 import threading
 import time
-import weakref
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -62,7 +62,7 @@ from ._tokens import (
 )
 
 if TYPE_CHECKING:
-    import asyncio
+    pass
 
 
 DEFAULT_REFRESH_MARGIN_SECONDS: Final = 120.0
@@ -77,10 +77,10 @@ _MARGIN_SHARE_OF_LIFETIME: Final = 0.1
 
 @dataclass
 class _Flight:
-    """One renewal in progress in one event loop, for the tokens of generation `stale`."""
+    """One renewal in progress, for the tokens of generation `stale`; awaitable from any loop."""
 
     stale: int
-    outcome: asyncio.Future[None]
+    outcome: concurrent.futures.Future[None]
 
 
 class KrakenAuth(httpx.Auth):
@@ -127,10 +127,8 @@ class KrakenAuth(httpx.Auth):
         self._cache = Path(token_cache) if token_cache is not None else None
         self._clock = clock
         self._retry = retry or RetryPolicy()
-        self._state = threading.Lock()  # guards `_tokens` and `_flights`, never held across await
-        self._flights: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Flight] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._state = threading.Lock()  # guards `_tokens` and `_flight`, never held across await
+        self._flight: _Flight | None = None
         self._tokens: Tokens | None = None
         self._generation = 0  # of the last tokens obtained; given or cached ones are 0
         if isinstance(credential, Token):
@@ -203,23 +201,22 @@ class KrakenAuth(httpx.Auth):
         """
         import asyncio
 
-        loop = asyncio.get_running_loop()
         generation = stale.generation if stale is not None else -1
         while True:
             with self._state:
                 current = self._tokens
                 if current is not None and current is not stale:
                     return  # renewed meanwhile (or loaded before the first request)
-                flight = self._flights.get(loop)
+                flight = self._flight
                 leading = flight is None or flight.stale != generation
                 if leading:
-                    flight = _Flight(generation, loop.create_future())
-                    self._flights[loop] = flight
+                    flight = _Flight(generation, concurrent.futures.Future())
+                    self._flight = flight
                 assert flight is not None
             if leading:
                 break
             try:
-                await asyncio.shield(flight.outcome)
+                await asyncio.shield(asyncio.wrap_future(flight.outcome))
                 return
             except _AbandonedError:
                 continue  # the leader went away (cancelled, or its connection failed): lead
@@ -240,8 +237,8 @@ class KrakenAuth(httpx.Auth):
             _settle(flight, None)
         finally:
             with self._state:
-                if self._flights.get(loop) is flight:
-                    del self._flights[loop]
+                if self._flight is flight:
+                    self._flight = None
 
     async def _obtain(
         self, stale: Tokens | None, endpoint: httpx.URL
@@ -364,14 +361,13 @@ class _AbandonedError(Exception):
 
 
 def _settle(flight: _Flight, failure: BaseException | None) -> None:
-    """Give a flight its outcome; a failure nobody waits for is not reported as unretrieved."""
+    """Give a flight its outcome, which every request waiting on it receives, in any loop."""
     if flight.outcome.done():
         return
     if failure is None:
         flight.outcome.set_result(None)
     else:
         flight.outcome.set_exception(failure)
-        flight.outcome.exception()  # marks it retrieved: waiters, if any, still receive it
 
 
 async def _asend(
