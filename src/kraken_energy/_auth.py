@@ -39,7 +39,7 @@ import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import httpx
 
@@ -60,10 +60,6 @@ from ._tokens import (
     oauth_tokens,
     obtain_request,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 DEFAULT_REFRESH_MARGIN_SECONDS: Final = 120.0
 """Renew a token this long before its `exp`, so no request leaves with a token about to lapse."""
