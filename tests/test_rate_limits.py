@@ -150,16 +150,22 @@ async def test_allowance_blocked_waits_until_ttl(
 
 async def test_block_past_the_budget_fails_saying_when_it_resets(
         fake: FakeKraken, clock: ManualClock, waits_on: None) -> None:
-    """A block longer than the policy allows fails at once with the allowance's reset time."""
+    """A block longer than the policy allows fails at once with the allowance's reset time, and
+    a call made during it fails without sending anything."""
     fake.faults.add(RateLimit(during=(0, 3600)))
     time = FakeTime(clock)
     async with KrakenClient(fake.url, auth=kc.Token(fake.issue_token()),
                             retry=time.policy(max_total_seconds=60)) as kraken:
         with pytest.raises(kc.RateLimitedError, match="the allowance resets at") as caught:
             await kraken.get_account(account_number=DEMO_ACCOUNT)
+        sent = len(fake.requests)
+        with pytest.raises(kc.RateLimitedError, match="the allowance resets at") as again:
+            await kraken.get_account(account_number=DEMO_ACCOUNT)  # inside the same cooldown
     expected = datetime.fromtimestamp(fake.app.started_at + 3600, UTC)
-    assert caught.value.resets_at is not None
-    assert abs(caught.value.resets_at - expected) <= timedelta(seconds=2)
+    for error in (caught.value, again.value):
+        assert error.resets_at is not None
+        assert abs(error.resets_at - expected) <= timedelta(seconds=2)
+    assert len(fake.requests) == sent  # the second call sent nothing
     assert time.sleeps == []
 
 

@@ -352,18 +352,19 @@ class KrakenClient(Client):
             started = time.perf_counter()
             slots = _EXCHANGE_SLOTS.get()
             epoch = cooldown.epoch
+            sent = False  # a cooldown outlasting the call's budget fails before sending
             try:
                 if slots is None:
                     if not probe:  # the allowance is read during the cooldown: it says how long
                         await cooldown.wait(policy, deadline, operation_name)
-                    epoch = cooldown.epoch
+                    epoch, sent = cooldown.epoch, True
                     response = await send(query, operation_name, variables, **kwargs)
                 else:
                     import asyncio  # loaded already: only the measurement pipeline shares slots
 
                     async with slots:  # the cooldown is checked once holding the slot, just
                         await cooldown.wait(policy, deadline, operation_name)  # before sending
-                        epoch = cooldown.epoch
+                        epoch, sent = cooldown.epoch, True
                         response = await send(query, operation_name, variables, **kwargs)
                     if not _looks_rate_limited(response):  # else the cooldown starts at once
                         for _ in range(_TURNS_TO_SEND):  # the request given the slot goes first
@@ -382,6 +383,8 @@ class KrakenClient(Client):
                     slots.failed()
                 raise error from exc
             except KrakenError as exc:
+                if not sent:
+                    raise
                 _log(operation_name, attempt_number, started, exc)
                 if isinstance(exc, RateLimitedError) and not probe:
                     await self._rate_limited(exc, epoch, slots)
@@ -405,11 +408,15 @@ class KrakenClient(Client):
     async def _rate_limited(
         self, error: RateLimitedError, epoch: int, slots: AdaptiveConcurrency | None
     ) -> None:
-        """Start or join the client's cooldown; read the allowance once when one starts."""
+        """Start or join the client's cooldown; read the allowance once when one starts.
+
+        Not when obtaining a token was rate limited: reading the allowance needs a token.
+        """
         started = self._cooldown.trip(epoch, error)
         if slots is not None:
             slots.rate_limited(self._cooldown.epoch)
-        if started and self._cooldown.allowance_readable and waits_enabled():
+        readable = self._cooldown.allowance_readable and not error.from_token_renewal
+        if started and readable and waits_enabled():
             blocked_until = await self._read_allowance()
             if blocked_until is not None:
                 self._cooldown.blocked_until(blocked_until)
