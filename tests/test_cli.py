@@ -47,7 +47,7 @@ from kraken_energy.testing import (
     FakeKraken,
     HttpError,
     Latency,
-    RateLimit,
+    TooManyRequests,
     default_scenario,
 )
 from kraken_energy.testing._data import DEMO_USER_ID, SMALL_ACCOUNT, Account
@@ -260,7 +260,7 @@ def test_every_property_unless_one_is_chosen(fake: FakeKraken) -> None:
 @pytest.mark.parametrize(
     ("fault", "name"),
     [
-        (RateLimit(operation="getMeasurements", times=2), "RateLimit"),
+        (TooManyRequests(operation="getMeasurements", times=2), "TooManyRequests"),
         (DropConnection(operation="getMeasurements", times=1), "DropConnection"),
         (HttpError(operation="getMeasurements", times=1), "HttpError"),
     ],
@@ -419,7 +419,7 @@ def test_repeated_local_time_is_its_first_occurrence(fake: FakeKraken) -> None:
 def test_summary_line_says_what_went_where(fake: FakeKraken, tmp_path: Path) -> None:
     """With progress on, one closing stderr line counts rows, series, requests, rate limits."""
     target = tmp_path / "week.jsonl"
-    fake.faults.add(RateLimit(operation="getMeasurements", times=2))
+    fake.faults.add(TooManyRequests(operation="getMeasurements", times=2))
 
     result = kraken(fake, *CONTRACT, "--progress", "--output", str(target))
 
@@ -729,3 +729,11 @@ def test_redactor_masks_secrets_and_jwts() -> None:
     text = redact("key sk_live_abcdef token eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl ab")
 
     assert text == "key *** token *** ab"
+
+
+def test_verbose_log_sums_up_the_fetch(fake: FakeKraken) -> None:
+    """With -v, the fetch's requests, rate limits met and final concurrency are logged."""
+    result = kraken(fake, "-v", *CONTRACT)
+    assert result.returncode == 0, result.stderr
+    assert f"measurements of {DEMO_ACCOUNT}: 1 request(s), 0 rate limit(s), " \
+           "concurrency ended at 8 of 8" in result.stderr

@@ -12,7 +12,7 @@ from test_sync import NUMBERS, scenario
 
 from kraken_energy.cli import main
 from kraken_energy.cli._sync import EXIT_ALLOWANCE, EXPORT_COLUMNS
-from kraken_energy.testing import FakeKraken, FakeKrakenConfig, RateLimit
+from kraken_energy.testing import FakeKraken, FakeKrakenConfig, TooManyRequests
 
 RANGE = ["--since", "2024-10-01", "--until", "2024-10-08T00:00", "--timezone", "Europe/London"]
 
@@ -88,7 +88,7 @@ def test_a_failed_account_exits_1_naming_it(fake: FakeKraken, tmp_path: Path) ->
 def test_a_spent_allowance_exits_3_saying_to_run_again(fake: FakeKraken, tmp_path: Path) -> None:
     """Rate-limited past --max-wait: exit 3, a line saying to run again; the rerun completes."""
     store = str(tmp_path / "s.db")
-    fake.faults.add(RateLimit(every=1))
+    fake.faults.add(TooManyRequests(every=1))
     try:
         status, _, err = kraken(fake, "sync", "--store", store, "--accounts", NUMBERS[0],
                                 "--max-wait", "0", *RANGE)

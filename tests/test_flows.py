@@ -25,7 +25,7 @@ from kraken_energy.testing import (
     FakeKraken,
     HttpError,
     InvalidJson,
-    RateLimit,
+    TooManyRequests,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -129,7 +129,7 @@ async def test_fifty_concurrent_requests_share_one_renewal(fake: FakeKraken) -> 
 
 
 @pytest.mark.parametrize("make_fault", [
-    pytest.param(lambda n: RateLimit(on_requests=range(n + 2, n + 4)), id="KT-CT-1199 twice"),
+    pytest.param(lambda n: TooManyRequests(on_requests=range(n + 2, n + 4)), id="KT-CT-1199 twice"),
     pytest.param(lambda n: HttpError(on_requests=[n + 2]), id="HTTP 502 HTML page"),
     pytest.param(lambda n: DropConnection(on_requests=[n + 3]), id="dropped connection"),
     pytest.param(lambda n: InvalidJson(on_requests=[n + 2]), id="invalid JSON body"),

@@ -21,7 +21,7 @@ from kraken_energy.testing import (
     DEMO_API_KEY,
     FakeKraken,
     FakeKrakenConfig,
-    RateLimit,
+    TooManyRequests,
     many_accounts_scenario,
 )
 
@@ -114,7 +114,7 @@ async def test_an_unknown_account_fails_alone(fake: FakeKraken, tmp_path: Path) 
 async def test_rate_limits_during_a_sync_leave_the_store_exact(fake: FakeKraken,
                                                                 tmp_path: Path) -> None:
     """Every 5th request rate-limited and tokens expiring: the store still equals the truth."""
-    fake.faults.add(RateLimit(every=5))
+    fake.faults.add(TooManyRequests(every=5))
     fake.expire_tokens_after(uses=7)
     await run_sync(fake, tmp_path / "s.db", since=SINCE, until=UNTIL, concurrency=3)
     fake.faults.clear()
@@ -127,7 +127,7 @@ async def test_rate_limits_during_a_sync_leave_the_store_exact(fake: FakeKraken,
 async def test_a_spent_allowance_stops_the_run_and_the_next_completes(fake: FakeKraken,
                                                                        tmp_path: Path) -> None:
     """Past the retry policy, a rate limit stops the run cleanly; the next run completes it."""
-    fake.faults.add(RateLimit(on_requests=range(4, 10_000)))
+    fake.faults.add(TooManyRequests(on_requests=range(4, 10_000)))
     async with KrakenClient(fake.url, auth=kc.APIKey(DEMO_API_KEY),
                             retry=kc.RetryPolicy(max_attempts=2)) as kraken:
         with SqliteStore(tmp_path / "s.db") as store:

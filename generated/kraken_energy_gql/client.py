@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .get_viewer_accounts import GetViewerAccounts
     from .input_types import ObtainJSONWebTokenInput, UtilityFiltersInput
     from .obtain_kraken_token import ObtainKrakenToken
+    from .rate_limit import RateLimit
 
 
 def gql(q: str) -> str:
@@ -166,6 +167,24 @@ OBTAIN_KRAKEN_TOKEN: "Operation[ObtainKrakenToken]" = Operation(
     arguments={"input": "input"},
     load_types=_obtain_kraken_token_types,
 )
+RATE_LIMIT_OPERATION = gql(
+    "query rateLimit {\n  rateLimitInfo {\n    ...Allowance\n  }\n}\n\nfragment Allowance on CombinedRateLimitInformation {\n  pointsAllowanceRateLimit {\n    limit\n    remainingPoints\n    usedPoints\n    ttl\n    isBlocked\n  }\n}"
+)
+
+
+def _rate_limit_types() -> "OperationTypes[RateLimit]":
+    from .rate_limit import RateLimit
+
+    return OperationTypes(RateLimit, {})
+
+
+RATE_LIMIT: "Operation[RateLimit]" = Operation(
+    name="rateLimit",
+    kind="query",
+    text=RATE_LIMIT_OPERATION,
+    arguments={},
+    load_types=_rate_limit_types,
+)
 
 
 class Client(KrakenBaseClient):
@@ -270,3 +289,9 @@ class Client(KrakenBaseClient):
         return await self.run_operation(
             OBTAIN_KRAKEN_TOKEN, {"input": input}, retry=retry, timeout=timeout
         )
+
+    async def rate_limit(
+        self, *, retry: RetryPolicy | None = None, timeout: httpx.Timeout | None = None
+    ) -> "RateLimit":
+        """Send the query `rateLimit` and return its result."""
+        return await self.run_operation(RATE_LIMIT, {}, retry=retry, timeout=timeout)

@@ -181,6 +181,20 @@ class AccountDetailsProperties(PropertyDetails):
     pass
 
 
+class Allowance(BaseModel):
+    points_allowance_rate_limit: Optional["AllowancePointsAllowanceRateLimit"] = Field(
+        alias="pointsAllowanceRateLimit"
+    )
+
+
+class AllowancePointsAllowanceRateLimit(BaseModel):
+    limit: Optional[int]
+    remaining_points: Optional[int] = Field(alias="remainingPoints")
+    used_points: Optional[int] = Field(alias="usedPoints")
+    ttl: Optional[int]
+    is_blocked: Optional[bool] = Field(alias="isBlocked")
+
+
 class IntervalReading(BaseModel):
     start_at: AwareDatetime = Field(alias="startAt")
     end_at: AwareDatetime = Field(alias="endAt")

@@ -227,6 +227,20 @@ AgreementData = TypedDict(
         ],
     },
 )
+AllowancePointsAllowanceRateLimitData = TypedDict(
+    "AllowancePointsAllowanceRateLimitData",
+    {
+        "limit": Optional[int],
+        "remainingPoints": Optional[int],
+        "usedPoints": Optional[int],
+        "ttl": Optional[int],
+        "isBlocked": Optional[bool],
+    },
+)
+AllowanceData = TypedDict(
+    "AllowanceData",
+    {"pointsAllowanceRateLimit": Optional[AllowancePointsAllowanceRateLimitData]},
+)
 StatisticCostExclTaxData = TypedDict(
     "StatisticCostExclTaxData", {"estimatedAmount": Decimal, "costCurrency": str}
 )
@@ -451,6 +465,7 @@ PropertyDetailsData = TypedDict(
         "gasMeterPoints": Optional[list[Optional[PropertyDetailsGasMeterPointsData]]],
     },
 )
+RateLimitData = TypedDict("RateLimitData", {"rateLimitInfo": Optional[AllowanceData]})
 ReadingData = TypedDict(
     "ReadingData",
     {
@@ -657,3 +672,4 @@ GetAccountAccountData = AccountDetailsData
 GetMeasurementsAccountPropertiesData = PropertyMeasurementsData
 GetPropertyMeasurementsPropertyData = PropertyMeasurementsData
 GetViewerAccountsViewerData = ViewerData
+RateLimitRateLimitInfoData = AllowanceData

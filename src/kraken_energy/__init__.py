@@ -54,10 +54,15 @@ from ._errors import (
     ValidationError,
 )
 from ._pagination import Connection, PaginationLoopError, Paginator
+from ._ratelimit import FetchStats
 from ._retry import (
     DEFAULT_BACKOFF_INITIAL_SECONDS,
     DEFAULT_BACKOFF_MAX_SECONDS,
+    DEFAULT_COOLDOWN_MAX_SECONDS,
+    DEFAULT_COOLDOWN_MIN_SECONDS,
+    DEFAULT_COOLDOWN_RESET_SECONDS,
     DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MAX_RATE_LIMITED_ATTEMPTS,
     DEFAULT_MAX_RETRY_SECONDS,
     RetryPolicy,
 )
@@ -130,7 +135,11 @@ __all__ = [
     "DEFAULT_BACKOFF_MAX_SECONDS",
     "DEFAULT_CONCURRENCY",
     "DEFAULT_CONNECT_TIMEOUT_SECONDS",
+    "DEFAULT_COOLDOWN_MAX_SECONDS",
+    "DEFAULT_COOLDOWN_MIN_SECONDS",
+    "DEFAULT_COOLDOWN_RESET_SECONDS",
     "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_MAX_RATE_LIMITED_ATTEMPTS",
     "DEFAULT_MAX_RETRY_SECONDS",
     "DEFAULT_MEASUREMENTS_PAGE_SIZE",
     "DEFAULT_READ_TIMEOUT_SECONDS",
@@ -151,6 +160,7 @@ __all__ = [
     "Credential",
     "ElectricityFilter",
     "EmailPassword",
+    "FetchStats",
     "FieldProblem",
     "GasFilter",
     "GraphQLError",

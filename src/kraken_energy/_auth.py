@@ -6,56 +6,77 @@ For every request the flow:
    says it is valid, otherwise (or when Kraken refuses it) with the original credential;
 2. attaches the raw token as `Authorization`;
 3. if Kraken answers that the token expired or was invalidated (KT-CT-1120, 1124, 1125-1127,
-   1162, 1163), obtains a new token once and replays the request.
+   1162, 1163): when a newer token has been obtained since the request left, replays it with
+   that token; otherwise renews and replays. A request renews at most
+   `MAX_RENEWALS_PER_REQUEST` times; the next rejection is its `TokenExpiredError`.
 
 Token requests (`obtainKrakenToken`, or the OAuth `/token/` endpoint) are sent without any
-`Authorization` header: a stale one makes even them fail. When many requests find the token
-stale at once, exactly one token request is made (single flight) and all proceed with its token.
-Bad credentials raise `AuthenticationFailedError` at once, never retried.
+`Authorization` header: a stale one makes even them fail.
+
+Renewal is single flight, whatever its outcome. Tokens carry a generation (1 for the first, 2
+for the next ...). The first request to find the generation it holds stale leads the renewal:
+it sends the token request, retried by the client's `RetryPolicy` (502s, rate limits ...), and
+every request that finds the same generation stale meanwhile waits for that outcome: the new
+token, or the one failure, which then reaches each of them and is not retried again. Bad
+credentials fail at once, never retried. The flight's outcome is a thread-safe
+`concurrent.futures.Future` that any event loop can await, so clients in different loops (or
+threads) may share one `KrakenAuth`: no lock or future is bound to a loop.
+
+A token is renewed `refresh_margin_seconds` before its expiry, but never earlier than a tenth
+of its lifetime before it. A token whose lifetime is missing, zero, negative or not finite is
+used until Kraken rejects it (logged at debug level).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import httpx
-from kraken_energy_gql.client import OBTAIN_KRAKEN_TOKEN_OPERATION
 
 from ._credentials import Credential, OAuthClientCredentials, Token
 from ._errors import (
     AuthenticationFailedError,
     InvalidArgumentError,
-    InvalidResponseError,
+    KrakenError,
     TokenExpiredError,
     check_response,
 )
-
-if TYPE_CHECKING:
-    import asyncio
+from ._retry import RetryPolicy, retrying
+from ._tokens import (
+    Tokens,
+    is_token_error,
+    jwt_expiry,
+    kraken_tokens,
+    oauth_tokens,
+    obtain_request,
+)
 
 DEFAULT_REFRESH_MARGIN_SECONDS: Final = 120.0
 """Renew a token this long before its `exp`, so no request leaves with a token about to lapse."""
 
-TOKEN_ERROR_CODES: Final = frozenset(
-    f"KT-CT-{n}" for n in (1120, 1124, 1125, 1126, 1127, 1162, 1163)
-)
-"""Answers meaning "this token is no good any more": obtain a new one and replay once."""
+MAX_RENEWALS_PER_REQUEST: Final = 3
+"""Token renewals one request may cause or wait for before its rejection is final."""
+
+_MARGIN_SHARE_OF_LIFETIME: Final = 0.1
+"""The refresh margin never exceeds this share of a token's lifetime (short-lived tokens)."""
 
 
-@dataclass(frozen=True)
-class _Tokens:
-    token: str
-    expires_at: float | None
-    refresh_token: str | None = None
-    refresh_expires_at: float | None = None
+@dataclass
+class _Flight:
+    """One renewal in progress, for the tokens of generation `stale`; awaitable from any loop."""
+
+    stale: int
+    outcome: concurrent.futures.Future[None]
 
 
 class KrakenAuth(httpx.Auth):
@@ -69,6 +90,8 @@ class KrakenAuth(httpx.Auth):
         token_cache: a file to keep tokens in between runs (written with mode 0600); nothing is
             written to disk unless this is given.
         clock: the time in Unix seconds (tests pass a fake).
+        retry: how a token request is retried (once, by the renewal that sends it); defaults
+            to `RetryPolicy()`. `KrakenClient` passes its own.
 
     Raises:
         InvalidArgumentError: OAuth credentials without any token URL.
@@ -86,6 +109,7 @@ class KrakenAuth(httpx.Auth):
         refresh_margin_seconds: float = DEFAULT_REFRESH_MARGIN_SECONDS,
         token_cache: str | os.PathLike[str] | None = None,
         clock: Callable[[], float] = time.time,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._credential = credential
         self._token_url = token_url
@@ -98,11 +122,13 @@ class KrakenAuth(httpx.Auth):
         self._margin = refresh_margin_seconds
         self._cache = Path(token_cache) if token_cache is not None else None
         self._clock = clock
-        self._lock: asyncio.Lock | None = None  # made on first use: asyncio loads then
-        self._tokens: _Tokens | None = None
-        self._attempt = "credential"  # what the token request in flight is: refresh, oauth, ...
+        self._retry = retry or RetryPolicy()
+        self._state = threading.Lock()  # guards `_tokens` and `_flight`, never held across await
+        self._flight: _Flight | None = None
+        self._tokens: Tokens | None = None
+        self._generation = 0  # of the last tokens obtained; given or cached ones are 0
         if isinstance(credential, Token):
-            self._tokens = _Tokens(credential.token, _jwt_expiry(credential.token))
+            self._tokens = Tokens(credential.token, jwt_expiry(credential.token))
         elif self._cache is not None:
             self._tokens = self._read_cache()
 
@@ -112,133 +138,182 @@ class KrakenAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        """Attach a fresh token; on a token error, renew once and replay the request."""
+        """Attach a fresh token; on a token error, replay with a newer one or renew first."""
         tokens = self._tokens
-        if tokens is None or self._stale(tokens):
-            async with contextlib.aclosing(self._renew(tokens, request.url)) as renewals:
-                async for token_request in renewals:
-                    await self._accept((yield token_request))
-            tokens = self._tokens
-        assert tokens is not None
-        request.headers["Authorization"] = tokens.token
-        response = yield request
-        await response.aread()  # this flow replaces httpx's, which would have read it
-        if _token_error(response) and not isinstance(self._credential, Token):
-            async with contextlib.aclosing(self._renew(tokens, request.url)) as renewals:
-                async for token_request in renewals:
-                    await self._accept((yield token_request))
-            assert self._tokens is not None
-            request.headers["Authorization"] = self._tokens.token
-            yield request
+        renew = tokens is None or self._stale(tokens)
+        renewals = replays = 0
+        while True:
+            if renew:
+                renewal = self._renewal(tokens, request.url)
+                try:
+                    token_request = await anext(renewal, None)
+                    while token_request is not None:
+                        response = yield token_request
+                        token_request = await _asend(renewal, response)
+                finally:
+                    await renewal.aclose()
+                tokens = self._tokens
+            assert tokens is not None
+            request.headers["Authorization"] = tokens.token
+            response = yield request
+            await response.aread()  # this flow replaces httpx's, which would have read it
+            if not is_token_error(response) or isinstance(self._credential, Token):
+                return
+            current = self._tokens
+            if current is not None and current is not tokens:
+                replays += 1  # renewed since this request left: replay, no new token needed
+                if replays > MAX_RENEWALS_PER_REQUEST:
+                    return
+                tokens, renew = current, False
+                continue
+            if renewals == MAX_RENEWALS_PER_REQUEST:
+                return  # the caller turns this rejection into TokenExpiredError
+            renewals += 1
+            renew = True
 
     def sync_auth_flow(self, request: httpx.Request) -> Any:
         raise RuntimeError("KrakenAuth works with httpx.AsyncClient only")
 
     # --- obtaining tokens ------------------------------------------------------------------------
 
-    def _renewal_lock(self) -> asyncio.Lock:
-        """Return the lock that makes concurrent renewals one (single flight), made on first use."""
-        if self._lock is None:
-            import asyncio
+    def _stale(self, tokens: Tokens) -> bool:
+        if tokens.expires_at is None:
+            return False
+        margin = self._margin
+        if tokens.lifetime is not None:
+            margin = min(margin, tokens.lifetime * _MARGIN_SHARE_OF_LIFETIME)
+        return tokens.expires_at - margin <= self._clock()
 
-            self._lock = asyncio.Lock()
-        return self._lock
+    async def _renewal(
+        self, stale: Tokens | None, endpoint: httpx.URL
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """Replace `stale`: lead the renewal (yielding its token requests) or wait for it.
 
-    def _stale(self, tokens: _Tokens) -> bool:
-        return tokens.expires_at is not None and tokens.expires_at - self._margin <= self._clock()
+        Returns without yielding when the tokens were renewed already. The caller sends each
+        yielded request and hands its response back with `asend`.
 
-    async def _renew(
-        self, stale: _Tokens | None, endpoint: httpx.URL
-    ) -> AsyncGenerator[httpx.Request, None]:
-        """Yield the token requests that replace `stale`, one flight at a time.
-
-        A flow that waited while another renewed finds new tokens and asks for nothing. The
-        caller sends each request and hands the answer to `_accept` before asking for the next.
+        Raises:
+            KrakenError: the renewal's failure, the same for every request waiting on it.
         """
-        async with self._renewal_lock():
-            if self._tokens is not None and self._tokens is not stale:
-                return
-            if isinstance(self._credential, Token):
-                raise TokenExpiredError(
-                    [
-                        {
-                            "message": "The ready-made token has expired and cannot be renewed.",
-                            "extensions": {"errorCode": "KT-CT-1124", "errorType": "APPLICATION"},
-                        }
-                    ],
-                    None,
-                    "obtainKrakenToken",
-                )
-            refresh = self._usable_refresh_token(stale)
-            if refresh is not None:
-                self._attempt = "refresh"
-                yield _obtain_request(endpoint, {"refreshToken": refresh})
-                if self._tokens is not stale:
-                    return
-            # No refresh token, or Kraken refused it: fall back to the original credential.
-            if isinstance(self._credential, OAuthClientCredentials):
-                self._attempt = "oauth"
-                assert self._token_url is not None
-                yield httpx.Request(
-                    "POST",
-                    self._token_url,
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": self._credential.client_id,
-                        "client_secret": self._credential.client_secret,
-                    },
-                )
-            else:
-                fields = self._credential.input()
-                assert fields is not None
-                self._attempt = "credential"
-                yield _obtain_request(endpoint, fields)
+        import asyncio
 
-    def _usable_refresh_token(self, stale: _Tokens | None) -> str | None:
+        generation = stale.generation if stale is not None else -1
+        while True:
+            with self._state:
+                current = self._tokens
+                if current is not None and current is not stale:
+                    return  # renewed meanwhile (or loaded before the first request)
+                flight = self._flight
+                leading = flight is None or flight.stale != generation
+                if leading:
+                    flight = _Flight(generation, concurrent.futures.Future())
+                    self._flight = flight
+                assert flight is not None
+            if leading:
+                break
+            try:
+                await asyncio.shield(asyncio.wrap_future(flight.outcome))
+                return
+            except _AbandonedError:
+                continue  # the leader went away (cancelled, or its connection failed): lead
+        try:
+            async with contextlib.aclosing(self._obtain(stale, endpoint)) as requests:
+                token_request = await anext(requests, None)
+                while token_request is not None:
+                    token_request = await _asend(requests, (yield token_request))
+        except Exception as failure:
+            if isinstance(failure, KrakenError):
+                failure.from_token_renewal = True  # retried already: never again by a caller
+            _settle(flight, failure)
+            raise
+        except BaseException:
+            _settle(flight, _AbandonedError())
+            raise
+        else:
+            _settle(flight, None)
+        finally:
+            with self._state:
+                if self._flight is flight:
+                    self._flight = None
+
+    async def _obtain(
+        self, stale: Tokens | None, endpoint: httpx.URL
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """Yield the token requests that replace `stale`, each retried by the policy; store.
+
+        With the refresh token while Kraken's expiry for it has not passed; when Kraken
+        refuses it, or without one, with the original credential.
+        """
+        if isinstance(self._credential, Token):
+            raise TokenExpiredError(
+                [
+                    {
+                        "message": "The ready-made token has expired and cannot be renewed.",
+                        "extensions": {"errorCode": "KT-CT-1124", "errorType": "APPLICATION"},
+                    }
+                ],
+                None,
+                "obtainKrakenToken",
+            )
+        steps: list[tuple[str, Callable[[], httpx.Request]]] = []
+        refresh = self._usable_refresh_token(stale)
+        if refresh is not None:
+            steps.append(("refresh", lambda: obtain_request(endpoint, {"refreshToken": refresh})))
+        if isinstance(self._credential, OAuthClientCredentials):
+            steps.append(("oauth", self._oauth_request))
+        else:
+            fields = self._credential.input()
+            assert fields is not None
+            steps.append(("credential", lambda: obtain_request(endpoint, fields)))
+        for kind, build in steps:
+            tokens: Tokens | None = None
+            async for attempt in retrying(self._retry, mutation=False):
+                response = yield build()  # outside `attempt`: closing the flow is no failure
+                with attempt:
+                    tokens = await self._accept(kind, response)
+            if tokens is not None:
+                with self._state:
+                    self._generation += 1
+                    self._tokens = replace(tokens, generation=self._generation)
+                self._write_cache()
+                return
+        raise AssertionError("the credential step either stores tokens or raises")
+
+    def _oauth_request(self) -> httpx.Request:
+        assert isinstance(self._credential, OAuthClientCredentials) and self._token_url
+        return httpx.Request(
+            "POST",
+            self._token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self._credential.client_id,
+                "client_secret": self._credential.client_secret,
+            },
+        )
+
+    def _usable_refresh_token(self, stale: Tokens | None) -> str | None:
         if stale is None or not stale.refresh_token:
             return None
         if stale.refresh_expires_at is not None and stale.refresh_expires_at <= self._clock():
             return None  # Kraken's own expiry for it has passed: go straight to the credential
         return stale.refresh_token
 
-    async def _accept(self, response: httpx.Response) -> None:
-        """Store the tokens a token response carries, or raise what it says went wrong."""
-        await response.aread()
-        if self._attempt == "oauth":
-            self._tokens = self._oauth_tokens(response)
-        else:
-            try:
-                data = check_response(response, "obtainKrakenToken")
-            except AuthenticationFailedError:
-                if self._attempt == "refresh":
-                    return  # refused refresh token: _renew falls back to the credential
-                raise
-            self._tokens = _kraken_tokens(data)
-        self._write_cache()
+    async def _accept(self, kind: str, response: httpx.Response) -> Tokens | None:
+        """Return the tokens a token response carries; None when Kraken refused the refresh token.
 
-    def _oauth_tokens(self, response: httpx.Response) -> _Tokens:
-        if response.status_code in (400, 401, 403):
-            raise AuthenticationFailedError(
-                [
-                    {
-                        "message": "The OAuth client credentials were refused.",
-                        "extensions": {
-                            "errorType": "VALIDATION",
-                            "errorCode": f"HTTP-{response.status_code}",
-                        },
-                    }
-                ],
-                None,
-                "oauth/token",
-            )
-        if not response.is_success:
-            check_response(response, "oauth/token")  # raises the HTTP status error
+        Raises:
+            KrakenError: what the response says went wrong (bad credentials, 502, 1199 ...).
+        """
+        await response.aread()
+        if kind == "oauth":
+            return oauth_tokens(response, self._clock())
         try:
-            body = response.json()
-            token, lifetime = str(body["access_token"]), float(body["expires_in"])
-        except (ValueError, KeyError, TypeError):
-            raise InvalidResponseError("not an OAuth token response", "", "oauth/token") from None
-        return _Tokens(token, self._clock() + lifetime)
+            data = check_response(response, "obtainKrakenToken")
+        except AuthenticationFailedError:
+            if kind == "refresh":
+                return None  # refused refresh token: fall back to the credential
+            raise
+        return kraken_tokens(data, self._clock())
 
     # --- optional cache on disk ------------------------------------------------------------------
 
@@ -246,7 +321,7 @@ class KrakenAuth(httpx.Auth):
         secret = json.dumps([type(self._credential).__name__, vars(self._credential)], default=str)
         return hashlib.sha256(secret.encode()).hexdigest()
 
-    def _read_cache(self) -> _Tokens | None:
+    def _read_cache(self) -> Tokens | None:
         assert self._cache is not None
         try:
             stored = json.loads(self._cache.read_text(encoding="utf-8"))
@@ -254,7 +329,7 @@ class KrakenAuth(httpx.Auth):
             return None
         if not isinstance(stored, dict) or stored.get("credential") != self._fingerprint():
             return None  # a cache written for another credential is never used
-        return _Tokens(
+        return Tokens(
             stored["token"],
             stored.get("expires_at"),
             stored.get("refresh_token"),
@@ -277,62 +352,25 @@ class KrakenAuth(httpx.Auth):
             json.dump(record, file)
 
 
-def _obtain_request(endpoint: httpx.URL, fields: dict[str, str]) -> httpx.Request:
-    """Build an `obtainKrakenToken` request: never with an Authorization header."""
-    return httpx.Request(
-        "POST",
-        endpoint,
-        json={
-            "query": OBTAIN_KRAKEN_TOKEN_OPERATION,
-            "operationName": "obtainKrakenToken",
-            "variables": {"input": fields},
-        },
-    )
+class _AbandonedError(Exception):
+    """The leader of a renewal went away without an outcome; a waiting request leads anew."""
 
 
-def _kraken_tokens(data: dict[str, Any]) -> _Tokens:
-    from kraken_energy_gql.obtain_kraken_token import (
-        ObtainKrakenToken,  # its models build on first use
-    )
-
-    result = ObtainKrakenToken.model_validate(data).obtain_kraken_token
-    if result is None:
-        raise InvalidResponseError("obtainKrakenToken returned null", "", "obtainKrakenToken")
-    payload = result.payload if isinstance(result.payload, dict) else {}
-    expires = payload.get("exp")
-    return _Tokens(
-        result.token,
-        float(expires) if isinstance(expires, int | float) else _jwt_expiry(result.token),
-        result.refresh_token,
-        float(result.refresh_expires_in) if result.refresh_expires_in is not None else None,
-    )
+def _settle(flight: _Flight, failure: BaseException | None) -> None:
+    """Give a flight its outcome, which every request waiting on it receives, in any loop."""
+    if flight.outcome.done():
+        return
+    if failure is None:
+        flight.outcome.set_result(None)
+    else:
+        flight.outcome.set_exception(failure)
 
 
-def _jwt_expiry(token: str) -> float | None:
-    """Read the `exp` claim of a JWT without verifying it (only Kraken can verify it)."""
-    import jwt  # only ready-made tokens need it; PyJWT costs ~40 ms of imports (urllib, http)
-
+async def _asend(
+    generator: AsyncGenerator[httpx.Request, httpx.Response], response: httpx.Response
+) -> httpx.Request | None:
+    """Send `response` into a token-request generator; None when it has finished."""
     try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
+        return await generator.asend(response)
+    except StopAsyncIteration:
         return None
-    expires = claims.get("exp")
-    return float(expires) if isinstance(expires, int | float) else None
-
-
-def _token_error(response: httpx.Response) -> bool:
-    """Whether Kraken answered that the token attached to the request is no good any more."""
-    if response.status_code != 200 or b'"errors"' not in response.content:
-        return False  # no errors at all: skip parsing the (possibly large) body
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if not isinstance(errors, list):
-        return False
-    return any(
-        isinstance(error, dict)
-        and (error.get("extensions") or {}).get("errorCode") in TOKEN_ERROR_CODES
-        for error in errors
-    )

@@ -2,7 +2,9 @@
 
 `execute` is the one boundary between the generated code and the wire: arguments are checked
 before sending, every answer is classified into data or a `KrakenError`, retries follow the
-policy in `_retry`, and each attempt is logged (never variables, headers or tokens).
+policy in `_retry`, and each attempt is logged (never variables, headers or tokens). A rate limit
+pauses the whole client (`_ratelimit.Cooldown`): no request is sent until the cooldown ends, and
+where the endpoint can say (`rateLimitInfo`), the client asks once per cooldown how long.
 """
 
 from __future__ import annotations
@@ -34,28 +36,36 @@ from ._errors import (
     InvalidArgumentError,
     InvalidResponseError,
     KrakenError,
+    RateLimitedError,
     check_response,
     transport_error,
 )
 from ._pagination import DEFAULT_MAX_PAGES, Connection, PageSizes, Paginator
-from ._retry import SAFE_TO_REPEAT_MUTATIONS, RetryPolicy, call_with_retries
+from ._ratelimit import AdaptiveConcurrency, Cooldown
+from ._retry import (
+    RATE_LIMITED_STATUS,
+    SAFE_TO_REPEAT_MUTATIONS,
+    RetryPolicy,
+    call_with_retries,
+    waits_enabled,
+)
 from ._validation import check_variables, result_envelope
 
 ResultT = TypeVar("ResultT", bound="BaseModel")
 
 if TYPE_CHECKING:  # the measurement pipeline loads on first use, not with the package
-    import asyncio
-
     from kraken_energy_gql.base_model import BaseModel
+    from kraken_energy_gql.rate_limit import RateLimit
     from pydantic import TypeAdapter
 
     from ._codegen_runtime import Operation
     from ._measurements import ElectricityFilter, GasFilter
     from ._pages import Measurement
+    from ._ratelimit import FetchStats
 
 R = TypeVar("R")
 logger = logging.getLogger("kraken_energy")
-_EXCHANGE_SLOTS: ContextVar[asyncio.Semaphore | None] = ContextVar(
+_EXCHANGE_SLOTS: ContextVar[AdaptiveConcurrency | None] = ContextVar(
     "kraken_energy.exchange_slots", default=None
 )
 
@@ -71,12 +81,13 @@ a year's fetch from 1.35 s to 1.27 s. Each turn costs microseconds when nothing 
 """
 
 
-def share_exchange_slots(slots: asyncio.Semaphore) -> None:
+def share_exchange_slots(slots: AdaptiveConcurrency) -> None:
     """Make the current task's requests hold one of `slots` for their HTTP exchange only.
 
     The answer is parsed after the slot is given back, so with several tasks sharing `slots`
-    the next request is already on the wire while a page is being parsed. Set inside a task,
-    it applies to that task alone (each task runs in its own copy of the context).
+    the next request is already on the wire while a page is being parsed. Each answer is
+    reported to `slots` (success, rate limit, other failure), which adapts its limit. Set inside
+    a task, it applies to that task alone (each task runs in its own copy of the context).
     """
     _EXCHANGE_SLOTS.set(slots)
 
@@ -99,7 +110,11 @@ class KrakenClient(Client):
 
     Every operation in `queries/` is a method, named after the operation and returning its
     generated pydantic model: `get_measurements`, `get_property_measurements`, `get_account`,
-    `get_viewer_accounts` and `obtain_kraken_token`.
+    `get_viewer_accounts`, `obtain_kraken_token` and `rate_limit` (the viewer's points
+    allowance: `(await kraken.rate_limit()).rate_limit_info.points_allowance_rate_limit`).
+
+    A rate limit (KT-CT-1199 or HTTP 429) pauses every request of the client for one cooldown,
+    as the retry policy says; past the policy's bounds a call raises `RateLimitedError`.
 
     Args:
         url: the GraphQL endpoint; defaults to the brand's, else Octopus Energy GB's. Plain
@@ -149,7 +164,7 @@ class KrakenClient(Client):
             token_url = preset.auth_url if preset and not url else _token_url_for(endpoint)
             if isinstance(auth, OAuthClientCredentials) and auth.token_url:
                 _checked_url(auth.token_url, argument="token_url")
-            auth = KrakenAuth(auth, token_url=token_url, token_cache=token_cache)
+            auth = KrakenAuth(auth, token_url=token_url, token_cache=token_cache, retry=retry)
         self._owns_http_client = http_client is None
         if http_client is None:
             http_client = httpx.AsyncClient(
@@ -160,6 +175,7 @@ class KrakenClient(Client):
             )
         self._auth = auth
         self._retry = retry or RetryPolicy()
+        self._cooldown = Cooldown(self._retry)
         self.page_sizes = PageSizes()
         """The largest page size Kraken accepted per paginated field, learnt by this client."""
         super().__init__(url=endpoint, http_client=http_client)
@@ -211,13 +227,16 @@ class KrakenClient(Client):
         page_size: int | None = None,
         concurrency: int | None = None,
         on_total: Callable[[str, int, int], None] | None = None,
+        stats: FetchStats | None = None,
     ) -> AsyncIterator[Measurement]:
         """Every reading of an account's properties in a range, each exactly once, in order.
 
         The range is [start, end) (aware datetimes) or the inclusive dates start_on..end_on;
         buckets lie wholly inside it. Readings come property by property, in time order. Long
         ranges are fetched as concurrent windows aligned to the frequency's buckets in
-        `timezone`, never with more requests than the pages they need.
+        `timezone`, never with more requests than the pages they need. On a rate limit the
+        fetch halves its concurrency (not below 1) and grows it back by one after a run of
+        successes; `stats` reports what it met, and a debug log line sums it up at the end.
 
         Args:
             account_number: e.g. "A-F523797D".
@@ -235,6 +254,8 @@ class KrakenClient(Client):
                 as soon as the first answer says how many readings its range holds (Kraken's
                 `totalCount`) and which page size is used: before any of its readings is
                 yielded, e.g. to show progress against a known total.
+            stats: a `FetchStats` to fill in: requests, rate limits met, the concurrency the
+                fetch ended at.
 
         Raises:
             InvalidArgumentError: a missing or naive end of the range, an unknown timezone, a
@@ -255,7 +276,7 @@ class KrakenClient(Client):
         )
         if not isinstance(account_number, str):
             raise InvalidArgumentError("account_number", "must be a string such as 'A-F523797D'")
-        return fetch_measurements(self, account_number, property_id, request, on_total)
+        return fetch_measurements(self, account_number, property_id, request, on_total, stats)
 
     @classmethod
     def from_env(
@@ -315,12 +336,15 @@ class KrakenClient(Client):
 
         Raises:
             InvalidArgumentError: a variable is of the wrong type or breaks Kraken's rules.
+            RateLimitedError: still rate limited when the policy's bounds are reached (it says
+                when the allowance resets, where known).
             KrakenError: the last attempt's error, once retries are exhausted or not allowed.
         """
         result: ResultT = await self.send_operation(
             operation, variables, result_envelope(operation), retry=retry, timeout=timeout
         )
         return result
+
 
     async def send_operation(
         self,
@@ -330,14 +354,19 @@ class KrakenClient(Client):
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
+        allowance_probe: bool = False,
     ) -> Any:
         """Send an operation and return its `data` validated by `envelope` straight from JSON.
 
         `envelope` validates the whole answer (`{"data": ..., "errors": ...}`): the generated
-        models for the methods, generated typed dicts for the measurement pages.
+        models for the methods, generated typed dicts for the measurement pages. Every attempt
+        first waits out the client's cooldown, except `allowance_probe`, the one read of
+        `rateLimitInfo` that tells how long the cooldown should be.
 
         Raises:
             InvalidArgumentError: a variable is of the wrong type or breaks Kraken's rules.
+            RateLimitedError: still rate limited when the policy's bounds are reached (it says
+                when the allowance resets, where known).
             KrakenError: the last attempt's error, once retries are exhausted or not allowed.
         """
         check_variables(operation, variables)
@@ -349,38 +378,116 @@ class KrakenClient(Client):
         mutation = operation.kind == "mutation" and name not in SAFE_TO_REPEAT_MUTATIONS
         attempt_number = 0
         send = self.execute
+        cooldown = self._cooldown
+        deadline = policy.clock() + policy.max_total_seconds
 
         async def attempt() -> Any:
             nonlocal attempt_number
             attempt_number += 1
             started = time.perf_counter()
+            slots = _EXCHANGE_SLOTS.get()
+            epoch = cooldown.epoch
+            sent = False  # a cooldown outlasting the call's budget fails before sending
             try:
-                slots = _EXCHANGE_SLOTS.get()
                 if slots is None:
+                    if not allowance_probe:  # the allowance is read during the cooldown
+                        await cooldown.wait(policy, deadline, name)
+                    epoch, sent = cooldown.epoch, True
                     response = await send(operation.text, name, variables, **options)
                 else:
                     import asyncio  # loaded already: only the measurement pipeline shares slots
 
-                    async with slots:
+                    async with slots:  # the cooldown is checked once holding the slot, just
+                        await cooldown.wait(policy, deadline, name)  # before sending
+                        epoch, sent = cooldown.epoch, True
                         response = await send(operation.text, name, variables, **options)
-                    for _ in range(_TURNS_TO_SEND):  # the request given the slot goes out first
-                        await asyncio.sleep(0)
+                    if not _looks_rate_limited(response):  # else the cooldown starts at once
+                        for _ in range(_TURNS_TO_SEND):  # the request given the slot goes first
+                            await asyncio.sleep(0)
                 data = _typed_data(response, envelope, name)
             except httpx.TransportError as exc:
                 error: KrakenError = transport_error(exc, name)
                 _log(name, attempt_number, started, error)
+                if slots is not None:
+                    slots.failed()
                 raise error from exc
             except httpx.DecodingError as exc:
                 error = InvalidResponseError("body could not be decoded", "", name)
                 _log(name, attempt_number, started, error)
+                if slots is not None:
+                    slots.failed()
                 raise error from exc
             except KrakenError as exc:
+                if not sent:
+                    raise
                 _log(name, attempt_number, started, exc)
+                if isinstance(exc, RateLimitedError) and not allowance_probe:
+                    await self._rate_limited(exc, epoch, slots)
+                elif slots is not None:
+                    slots.failed()
                 raise
             _log(name, attempt_number, started, None)
+            if slots is not None:
+                slots.succeeded()
             return data
 
-        return await call_with_retries(attempt, policy, mutation=mutation)
+        try:
+            return await call_with_retries(
+                attempt, policy, mutation=mutation, cooldown=cooldown.remaining
+            )
+        except RateLimitedError as exc:
+            if exc.resets_at is None:
+                exc.set_resets_at(cooldown.known_reset())
+            raise
+
+    async def _rate_limited(
+        self, error: RateLimitedError, epoch: int, slots: AdaptiveConcurrency | None
+    ) -> None:
+        """Start or join the client's cooldown; read the allowance once when one starts.
+
+        Not when obtaining a token was rate limited: reading the allowance needs a token.
+        """
+        started = self._cooldown.trip(epoch, error)
+        if slots is not None:
+            slots.rate_limited(self._cooldown.epoch)
+        readable = self._cooldown.allowance_readable and not error.from_token_renewal
+        if started and readable and waits_enabled():
+            blocked_until = await self._read_allowance()
+            if blocked_until is not None:
+                self._cooldown.blocked_until(blocked_until)
+
+    async def _read_allowance(self) -> float | None:
+        """Ask Kraken whether the viewer is blocked; return until when (Unix time), or None.
+
+        One attempt, never retried and never waiting for the cooldown it informs. An endpoint
+        whose schema has no `rateLimitInfo` is not asked again.
+        """
+        # Imported here, not at the top: code generation imports this package (for its error
+        # codes) before the generated client holds RATE_LIMIT.
+        from kraken_energy_gql.client import RATE_LIMIT
+
+        unshared = _EXCHANGE_SLOTS.set(None)  # not one of a fetch's slots: it must not wait
+        try:
+            result: RateLimit = await self.send_operation(
+                RATE_LIMIT,
+                {},
+                result_envelope(RATE_LIMIT),
+                retry=RetryPolicy(max_attempts=1),
+                allowance_probe=True,
+            )
+        except GraphQLError as exc:
+            if exc.code is None and exc.error_type is None:  # refused as an unknown field
+                self._cooldown.allowance_readable = False
+            return None
+        except KrakenError:
+            return None
+        finally:
+            _EXCHANGE_SLOTS.reset(unshared)
+        info = result.rate_limit_info
+        allowance = info.points_allowance_rate_limit if info is not None else None
+        if allowance is None or not allowance.is_blocked or allowance.ttl is None:
+            return None
+        return float(allowance.ttl)
 
     async def aclose(self) -> None:
         """Close the HTTP client if this object created it."""
@@ -414,6 +521,11 @@ def _typed_data(response: httpx.Response, envelope: TypeAdapter[Any], operation:
         if not parsed.get("errors") and parsed.get("data") is not None:
             return parsed["data"]
     return check_response(response, operation)
+
+
+def _looks_rate_limited(response: httpx.Response) -> bool:
+    """Whether an answer is a rate limit, at a glance (a byte search, no parsing)."""
+    return response.status_code == RATE_LIMITED_STATUS or b"KT-CT-1199" in response.content
 
 
 def _log(operation: str | None, attempt: int, started: float, error: KrakenError | None) -> None:

@@ -14,7 +14,7 @@
         │   └── PaginationError             KT-CT-1201, 1202, 1203, 1208
         ├── NotFoundError               errorType NOT_FOUND
         ├── AuthorizationError          errorType AUTHORIZATION
-        │   ├── RateLimitedError            KT-CT-1199
+        │   ├── RateLimitedError            KT-CT-1199, or HTTP 429 (`resets_at`, where known)
         │   └── QueryTooComplexError        KT-CT-1188 (complexity), 1189 (node count)
         ├── ApplicationError            errorType APPLICATION
         │   └── TokenExpiredError           KT-CT-1120, 1124; invalidated: 1125-1127, 1162, 1163
@@ -22,12 +22,15 @@
 
 A `GraphQLError` keeps everything Kraken sent: the first error's code, errorType, message,
 description, path and validation errors, every error of the response (`errors`), the partial
-`data`, and the operation name. `str()` is one line naming the code.
+`data`, and the operation name. `str()` is one line naming the code. Any error built from an
+answer keeps its `Retry-After` (seconds, or an HTTP date turned into seconds) as `retry_after`.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -40,6 +43,8 @@ class KrakenError(Exception):
     """Root of every error raised by kraken_energy."""
 
     operation_name: str | None = None
+    from_token_renewal: bool = False
+    """True when obtaining a token for the request failed; the renewal already retried it."""
 
 
 class InvalidArgumentError(KrakenError, ValueError):
@@ -133,6 +138,8 @@ class GraphQLError(KrakenError):
         self.errors = errors
         self.data = data
         self.operation_name = operation_name
+        self.retry_after: float | None = None
+        """Seconds the answer's `Retry-After` asked to wait, if it had one."""
         super().__init__(self._line())
 
     def _line(self) -> str:
@@ -176,7 +183,26 @@ class AuthorizationError(GraphQLError):
 
 
 class RateLimitedError(AuthorizationError):
-    """KT-CT-1199, too many requests: wait, then retry."""
+    """KT-CT-1199 or HTTP 429, too many requests: the client waits, then retries.
+
+    Raised once the retry policy's bounds are reached; `resets_at` then says when the
+    allowance resets (from `rateLimitInfo` or `Retry-After`), or is None when unknown.
+    """
+
+    resets_at: datetime | None = None
+
+    def set_resets_at(self, unix_time: float | None) -> None:
+        """Record when the allowance resets and say so in the message."""
+        if unix_time is None:
+            return
+        self.resets_at = datetime.fromtimestamp(unix_time, UTC)
+        self.args = (self._line(),)
+
+    def _line(self) -> str:
+        line = super()._line()
+        if self.resets_at is not None:
+            line += f"; the allowance resets at {self.resets_at.isoformat(timespec='seconds')}"
+        return line
 
 
 class QueryTooComplexError(AuthorizationError):
@@ -236,21 +262,52 @@ def _excerpt(response: httpx.Response) -> str:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds `Retry-After` asks to wait: given as seconds, or as an HTTP date from now."""
     value = response.headers.get("Retry-After")
+    if value is None:
+        return None
     try:
-        return max(0.0, float(value)) if value is not None else None
+        return max(0.0, float(value))
     except ValueError:
-        return None  # an HTTP date: rare enough here to fall back to backoff
+        pass
+    from email.utils import parsedate_to_datetime  # only for the rare HTTP-date form
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # HTTP dates are GMT
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _rate_limited_http(response: httpx.Response, operation_name: str | None) -> RateLimitedError:
+    """Build the error for an edge's HTTP 429: the same class as Kraken's own KT-CT-1199."""
+    error = RateLimitedError(
+        [
+            {
+                "message": f"HTTP 429 Too Many Requests: {_excerpt(response)}",
+                "extensions": {"errorType": "AUTHORIZATION", "errorCode": "HTTP-429"},
+            }
+        ],
+        None,
+        operation_name,
+    )
+    error.retry_after = _retry_after(response)
+    return error
 
 
 def check_response(response: httpx.Response, operation_name: str | None) -> dict[str, Any]:
     """Return the `data` of a successful GraphQL response, or raise the KrakenError it carries.
 
     Raises:
-        HTTPStatusError: a status other than 2xx.
+        RateLimitedError: HTTP 429 (or KT-CT-1199 in the body).
+        HTTPStatusError: another status other than 2xx.
         InvalidResponseError: a body that is not JSON or not a GraphQL response.
         GraphQLError: the body has `errors` (the subclass chosen by code or errorType).
     """
+    if response.status_code == 429:
+        raise _rate_limited_http(response, operation_name)
     if not response.is_success:
         raise HTTPStatusError(
             response.status_code, _excerpt(response), operation_name, _retry_after(response)
@@ -270,7 +327,9 @@ def check_response(response: httpx.Response, operation_name: str | None) -> dict
             raise InvalidResponseError(
                 "`errors` is not a list of objects", _excerpt(response), operation_name
             )
-        raise graphql_error(errors, data, operation_name)
+        error = graphql_error(errors, data, operation_name)
+        error.retry_after = _retry_after(response)
+        raise error
     if data is None:
         raise InvalidResponseError("no `data` and no `errors`", _excerpt(response), operation_name)
     return data

@@ -13,16 +13,20 @@ How a fetch runs:
    most `concurrency` requests are on the wire; each window parses its page after its request
    is done, and at most twice `concurrency` windows are held at once, so memory is bounded by
    page size times concurrency.
+4. every request of the fetch shares one `AdaptiveConcurrency`: a rate limit halves the requests
+   allowed on the wire (on top of the client's cooldown) and a run of successes grows them back;
+   `FetchStats` and a debug line at the end report it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import math
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,11 +40,12 @@ from kraken_energy_gql.input_types import (
 )
 from pydantic import TypeAdapter
 
-from ._client import share_exchange_slots
+from ._client import _EXCHANGE_SLOTS, share_exchange_slots
 from ._codegen_runtime import Operation
 from ._errors import InvalidArgumentError, NotFoundError
 from ._pages import Measurement, account_page, last_end, property_page, records
 from ._pagination import DEFAULT_MAX_PAGES, Connection, advance, fetch_page, too_many_pages
+from ._ratelimit import AdaptiveConcurrency, FetchStats
 from ._windows import has_buckets, windows
 
 if TYPE_CHECKING:
@@ -48,6 +53,8 @@ if TYPE_CHECKING:
     from kraken_energy_gql.records import MeasurementPageData
 
     from ._client import KrakenClient
+
+logger = logging.getLogger("kraken_energy")
 
 DEFAULT_MEASUREMENTS_PAGE_SIZE: Final = 1000
 """First page size tried: Kraken's documented measurements example asks for 1000; a refusal
@@ -125,6 +132,8 @@ class _Request:
     frequency: ReadingFrequencyType | None
     page_size: int
     concurrency: int
+    slots: AdaptiveConcurrency | None = field(default=None, compare=False)
+    """The fetch's requests on the wire, adapted to rate limits; set when the fetch starts."""
 
     def variables(
         self, start: datetime | None = None, end: datetime | None = None
@@ -199,11 +208,25 @@ async def fetch_measurements(
     property_id: str | None,
     request: _Request,
     on_total: Callable[[str, int, int], None] | None = None,
+    stats: FetchStats | None = None,
 ) -> AsyncIterator[Measurement]:
     """Yield every reading the request covers, property by property, each exactly once."""
-    async for batch in _batches(client, account_number, property_id, request, on_total):
-        for measurement in batch:
-            yield measurement
+    slots = AdaptiveConcurrency(request.concurrency, stats)
+    request = dataclasses.replace(request, slots=slots)
+    try:
+        async for batch in _batches(client, account_number, property_id, request, on_total):
+            for measurement in batch:
+                yield measurement
+    finally:
+        met = slots.stats
+        logger.debug(
+            "measurements of %s: %d request(s), %d rate limit(s), concurrency ended at %d of %d",
+            account_number,
+            met.requests,
+            met.rate_limits,
+            met.concurrency,
+            met.max_concurrency,
+        )
 
 
 async def _batches(
@@ -216,7 +239,7 @@ async def _batches(
     """Yield the readings page by page: one hop per page, not per reading, inside the pipeline."""
     if property_id is None:
         data, size = await fetch_page(
-            _sender(client, GET_MEASUREMENTS, account_page()),
+            _sender(client, GET_MEASUREMENTS, account_page(), request),
             PROPERTY_MEASUREMENTS,  # the size Kraken accepts is the field's, whatever the result
             client.page_sizes,
             request.page_size,
@@ -233,7 +256,7 @@ async def _batches(
         ]
     else:
         single, size = await fetch_page(
-            _sender(client, GET_PROPERTY_MEASUREMENTS, property_page()),
+            _sender(client, GET_PROPERTY_MEASUREMENTS, property_page(), request),
             PROPERTY_MEASUREMENTS,
             client.page_sizes,
             request.page_size,
@@ -259,12 +282,19 @@ async def _batches(
 
 
 def _sender(
-    client: KrakenClient, operation: Operation[Any], envelope: TypeAdapter[Any]
+    client: KrakenClient, operation: Operation[Any], envelope: TypeAdapter[Any], request: _Request
 ) -> Callable[..., Awaitable[Any]]:
-    """Make a callable that sends one operation with keyword variables and returns typed `data`."""
+    """Make a callable that sends one operation with keyword variables and returns typed `data`.
+
+    Its requests hold one of the fetch's adaptive slots while on the wire.
+    """
 
     async def send(**variables: Any) -> Any:
-        return await client.send_operation(operation, variables, envelope)
+        shared = _EXCHANGE_SLOTS.set(request.slots)
+        try:
+            return await client.send_operation(operation, variables, envelope)
+        finally:
+            _EXCHANGE_SLOTS.reset(shared)
 
     return send
 
@@ -297,7 +327,7 @@ async def _rest_of_property(
         batches = [batch async for batch in _pages(client, property_id, request, *span)]
         return batches[0] if len(batches) == 1 else [m for batch in batches for m in batch]
 
-    async for batch in _in_order(window, spans, request.concurrency):
+    async for batch in _in_order(window, spans, request.concurrency, request.slots):
         yield batch
 
 
@@ -311,7 +341,7 @@ async def _pages(
     cursor: str | None = None,
 ) -> AsyncIterator[list[Measurement]]:
     """Follow one property's cursor through [start, end), yielding its readings page by page."""
-    send = _sender(client, GET_PROPERTY_MEASUREMENTS, property_page())
+    send = _sender(client, GET_PROPERTY_MEASUREMENTS, property_page(), request)
     variables = {"propertyId": property_id, **request.variables(start, end)}
     seen: set[str] = set()
     size = request.page_size
@@ -336,7 +366,10 @@ W = TypeVar("W")
 
 
 async def _in_order(
-    work: Callable[[W], Awaitable[T]], items: Sequence[W], concurrency: int
+    work: Callable[[W], Awaitable[T]],
+    items: Sequence[W],
+    concurrency: int,
+    slots: AdaptiveConcurrency | None = None,
 ) -> AsyncIterator[T]:
     """Run `work` on `items` with at most `concurrency` requests in flight; yield in item order.
 
@@ -344,12 +377,15 @@ async def _in_order(
     (`share_exchange_slots`) and parses its answer after giving the slot back, so parsing one
     page overlaps the next page's latency instead of delaying its request. A new piece starts
     the moment one is taken from the front. At most twice `concurrency` pieces (running or
-    finished) are held at once, which bounds memory.
+    finished) are held at once, which bounds memory. `slots` (the fetch's, adapting to rate
+    limits) may lower the requests in flight below `concurrency`.
     """
-    slots = asyncio.Semaphore(concurrency)
+    if slots is None:
+        slots = AdaptiveConcurrency(concurrency)
+    shared = slots
 
     async def run(item: W) -> T:
-        share_exchange_slots(slots)  # this task's own context: the caller's is untouched
+        share_exchange_slots(shared)  # this task's own context: the caller's is untouched
         return await work(item)
 
     queue: deque[asyncio.Task[T]] = deque()

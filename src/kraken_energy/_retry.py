@@ -1,19 +1,26 @@
 """When a failed request is sent again, how many times, and how long the client waits.
 
 The rules, in the order `is_retryable` applies them:
+0. a failure to obtain a token is not retried again: the renewal that met it already applied
+   this policy once, for every request that was waiting on it;
 1. a mutation is resent only when the request provably never reached the server;
 2. transport failures (connect errors, timeouts, dropped connections) are retried;
 3. the edge's HTTP 502, 503 and 504 are retried;
 4. empty or invalid bodies (not JSON, not a GraphQL response) are retried, but not a
    well-formed answer whose values do not fit the operation's types (it would fail again);
-5. KT-CT-1199, rate limited, is retried after a wait;
+5. rate limits (KT-CT-1199, or HTTP 429) are retried once the client's cooldown is over
+   (see `_ratelimit.Cooldown`), up to `max_rate_limited_attempts` times;
 6. a Kraken service reporting itself unavailable (SERVICE_AVAILABILITY) is retried;
 7. nothing else is: validation, not found, bad credentials and complexity errors fail the same
    way every time, and resending bad credentials only earns KT-CT-1199 on top.
 
 Waits grow exponentially with full jitter (each wait drawn uniformly between zero and the
-current cap), a `Retry-After` header is honoured when present, and both the number of attempts
-and the total time are bounded. `set_testing(True)` removes the waiting (for test suites).
+current cap); after a rate limit the wait is the client's cooldown instead, which never lasts
+less than `cooldown_min_seconds`. A `Retry-After` header (seconds or an HTTP date) is honoured
+on any status. Both the number of attempts and the total time are bounded: a call whose next
+wait would end past `max_total_seconds` stops there and raises its last error (a
+`RateLimitedError` then says when the allowance resets, where that is known).
+`set_testing(True)` removes the waiting (for test suites).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from ._errors import (
     ConnectError,
     HTTPStatusError,
     InvalidResponseError,
+    KrakenError,
     RateLimitedError,
     RequestTimeoutError,
     ServiceUnavailableError,
@@ -34,7 +42,7 @@ from ._errors import (
 )
 
 if TYPE_CHECKING:
-    from tenacity import RetryCallState
+    from tenacity import AsyncRetrying, RetryCallState
 
 DEFAULT_MAX_ATTEMPTS: Final = 4
 """One try and up to three retries."""
@@ -47,6 +55,22 @@ DEFAULT_BACKOFF_INITIAL_SECONDS: Final = 0.5
 
 DEFAULT_BACKOFF_MAX_SECONDS: Final = 20.0
 """... up to this."""
+
+DEFAULT_MAX_RATE_LIMITED_ATTEMPTS: Final = 8
+"""Rate-limited attempts of one call: the server asked for patience, not for giving up, so
+these are counted apart from `max_attempts` (still within `max_total_seconds`)."""
+
+DEFAULT_COOLDOWN_MIN_SECONDS: Final = 1.0
+"""The shortest cooldown after a rate limit: the first lasts at least this, jitter included."""
+
+DEFAULT_COOLDOWN_MAX_SECONDS: Final = 30.0
+"""Cooldowns double with each rate limit that follows soon after another, up to this."""
+
+DEFAULT_COOLDOWN_RESET_SECONDS: Final = 60.0
+"""After this long without a rate limit, the next cooldown starts from the minimum again."""
+
+RATE_LIMITED_STATUS: Final = 429
+"""HTTP "Too Many Requests": an edge's rate limit, treated as KT-CT-1199 is."""
 
 RETRYABLE_STATUSES: Final = frozenset({502, 503, 504})
 """The edge's transient failures (bad gateway, unavailable, gateway timeout)."""
@@ -92,19 +116,46 @@ class RetryPolicy:
     max_total_seconds: float = DEFAULT_MAX_RETRY_SECONDS
     backoff_initial_seconds: float = DEFAULT_BACKOFF_INITIAL_SECONDS
     backoff_max_seconds: float = DEFAULT_BACKOFF_MAX_SECONDS
+    max_rate_limited_attempts: int = DEFAULT_MAX_RATE_LIMITED_ATTEMPTS
+    cooldown_min_seconds: float = DEFAULT_COOLDOWN_MIN_SECONDS
+    cooldown_max_seconds: float = DEFAULT_COOLDOWN_MAX_SECONDS
+    cooldown_reset_seconds: float = DEFAULT_COOLDOWN_RESET_SECONDS
     sleep: Callable[[float], Awaitable[None]] = field(default=_asyncio_sleep, repr=False)
     """How to wait; tests pass a fake that records the waits and advances `clock`."""
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    wall_clock: Callable[[], float] = field(default=time.time, repr=False)
+    """Unix time, to turn the allowance's `ttl` into a wait; tests pass the fake's clock."""
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError(f"max_attempts: must be at least 1, got {self.max_attempts}")
         if self.max_total_seconds < 0 or self.backoff_initial_seconds < 0:
             raise ValueError("max_total_seconds and backoff_initial_seconds: must not be negative")
+        if self.max_rate_limited_attempts < 1:
+            raise ValueError(
+                "max_rate_limited_attempts: must be at least 1, "
+                f"got {self.max_rate_limited_attempts}"
+            )
+        if not 0 < self.cooldown_min_seconds <= self.cooldown_max_seconds:
+            raise ValueError(
+                "cooldown_min_seconds: must be above 0 and at most cooldown_max_seconds"
+            )
+
+
+def waits_enabled() -> bool:
+    """Whether waits really wait (False under `set_testing(True)`)."""
+    return not _testing
+
+
+def is_rate_limit(error: BaseException) -> bool:
+    """Whether `error` says the client is sending too much (KT-CT-1199 or HTTP 429)."""
+    return isinstance(error, RateLimitedError)
 
 
 def is_retryable(error: BaseException, *, mutation: bool) -> bool:
     """Whether `error` is worth another attempt, by the rules in this module's docstring."""
+    if isinstance(error, KrakenError) and error.from_token_renewal:  # 0
+        return False
     if mutation:  # 1
         return isinstance(error, ConnectError) or (
             isinstance(error, RequestTimeoutError) and error.never_sent
@@ -118,8 +169,65 @@ def is_retryable(error: BaseException, *, mutation: bool) -> bool:
     return isinstance(error, RateLimitedError | ServiceUnavailableError)  # 5, 6; 7: all else
 
 
+def retrying(
+    policy: RetryPolicy,
+    *,
+    mutation: bool,
+    started: float | None = None,
+    cooldown: Callable[[], float] | None = None,
+) -> AsyncRetrying:
+    """Build the tenacity `AsyncRetrying` that applies `policy`, for a call started at `started`.
+
+    `cooldown` returns how long the client must stay silent after a rate limit; without it a
+    rate-limited attempt waits its own backoff, never less than `cooldown_min_seconds`.
+    """
+    from tenacity import AsyncRetrying, wait_random_exponential  # loaded with the first retry
+
+    began = policy.clock() if started is None else started
+    backoff = wait_random_exponential(
+        multiplier=policy.backoff_initial_seconds, max=policy.backoff_max_seconds
+    )
+    rate_limited = 0
+
+    def retry(state: RetryCallState) -> bool:
+        nonlocal rate_limited
+        error = state.outcome.exception() if state.outcome else None
+        if error is None or not is_retryable(error, mutation=mutation):
+            return False
+        rate_limited += is_rate_limit(error)
+        return True
+
+    def wait(state: RetryCallState) -> float:
+        if _testing:
+            return 0.0
+        error = state.outcome.exception() if state.outcome else None
+        retry_after: float | None = getattr(error, "retry_after", None)
+        jittered: float = backoff(state)
+        if error is not None and is_rate_limit(error):
+            jittered = (
+                cooldown() if cooldown is not None else max(jittered, policy.cooldown_min_seconds)
+            )
+        return max(jittered, retry_after) if retry_after is not None else jittered
+
+    def stop(state: RetryCallState) -> bool:
+        error = state.outcome.exception() if state.outcome else None
+        if error is not None and is_rate_limit(error):
+            if rate_limited >= policy.max_rate_limited_attempts:
+                return True
+        elif state.attempt_number - rate_limited >= policy.max_attempts:
+            return True
+        elapsed = policy.clock() - began
+        return elapsed + (state.upcoming_sleep or 0.0) > policy.max_total_seconds
+
+    return AsyncRetrying(sleep=policy.sleep, wait=wait, stop=stop, retry=retry, reraise=True)
+
+
 async def call_with_retries(
-    attempt: Callable[[], Awaitable[T]], policy: RetryPolicy, *, mutation: bool
+    attempt: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    mutation: bool,
+    cooldown: Callable[[], float] | None = None,
 ) -> T:
     """Await `attempt()` until it succeeds, fails for good, or the policy's bounds are reached.
 
@@ -142,29 +250,5 @@ async def call_with_retries(
             raise error
         return await attempt()
 
-    from tenacity import AsyncRetrying, wait_random_exponential  # loaded with the first retry
-
-    backoff = wait_random_exponential(
-        multiplier=policy.backoff_initial_seconds, max=policy.backoff_max_seconds
-    )
-
-    def wait(state: RetryCallState) -> float:
-        if _testing:
-            return 0.0
-        error = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(error, "retry_after", None)
-        jittered: float = backoff(state)
-        return max(jittered, retry_after) if retry_after is not None else jittered
-
-    def stop(state: RetryCallState) -> bool:
-        if state.attempt_number >= policy.max_attempts:
-            return True
-        elapsed = policy.clock() - started
-        return elapsed + (state.upcoming_sleep or 0.0) > policy.max_total_seconds
-
-    def retry(state: RetryCallState) -> bool:
-        error = state.outcome.exception() if state.outcome else None
-        return error is not None and is_retryable(error, mutation=mutation)
-
-    retrying = AsyncRetrying(sleep=policy.sleep, wait=wait, stop=stop, retry=retry, reraise=True)
-    return await retrying(replaying)
+    policy_retrying = retrying(policy, mutation=mutation, started=started, cooldown=cooldown)
+    return await policy_retrying(replaying)

@@ -18,7 +18,7 @@ from kraken_energy.testing import (
     InvalidJson,
     Latency,
     ManualClock,
-    RateLimit,
+    TooManyRequests,
     UnknownEnumValue,
     UnknownTypename,
 )
@@ -35,8 +35,8 @@ def codes(fake: FakeKraken) -> list[tuple[str, ...]]:
 
 
 def test_rate_limit_on_request_numbers(fake: FakeKraken, client: httpx.Client, token: str) -> None:
-    """RateLimit(on_requests=range(3, 5)) answers KT-CT-1199 to requests 3 and 4 only."""
-    fake.faults.add(RateLimit(on_requests=range(3, 5)))  # request 1 was the login
+    """TooManyRequests(on_requests=range(3, 5)) answers KT-CT-1199 to requests 3 and 4 only."""
+    fake.faults.add(TooManyRequests(on_requests=range(3, 5)))  # request 1 was the login
     bodies = [gql(client, fake.url, VIEWER, token=token) for _ in range(4)]
     error = bodies[1]["errors"][0]
     assert codes(fake)[1:] == [(), ("KT-CT-1199",), ("KT-CT-1199",), ()]
@@ -46,8 +46,8 @@ def test_rate_limit_on_request_numbers(fake: FakeKraken, client: httpx.Client, t
 
 
 def test_every_nth_request(fake: FakeKraken, client: httpx.Client, token: str) -> None:
-    """RateLimit(every=2) hits even-numbered requests."""
-    fake.faults.add(RateLimit(every=2))
+    """TooManyRequests(every=2) hits even-numbered requests."""
+    fake.faults.add(TooManyRequests(every=2))
     for _ in range(4):
         gql(client, fake.url, VIEWER, token=token)
     assert codes(fake) == [(), ("KT-CT-1199",), (), ("KT-CT-1199",), ()]
@@ -55,7 +55,7 @@ def test_every_nth_request(fake: FakeKraken, client: httpx.Client, token: str) -
 
 def test_operation_targeting_and_times(fake: FakeKraken, client: httpx.Client, token: str) -> None:
     """A fault for one operation, limited to one firing, spares other operations and repeats."""
-    fake.faults.add(RateLimit(operation="getPropertyMeasurements", times=1))
+    fake.faults.add(TooManyRequests(operation="getPropertyMeasurements", times=1))
     gql(client, fake.url, VIEWER, token=token)
     first = gql(client, fake.url, MEASURE, token=token)
     second = gql(client, fake.url, MEASURE, token=token)
@@ -65,11 +65,11 @@ def test_operation_targeting_and_times(fake: FakeKraken, client: httpx.Client, t
 
 
 def test_time_window_uses_the_fake_clock() -> None:
-    """RateLimit(during=(60, 120)) fires only while the fake's clock is in that window."""
+    """TooManyRequests(during=(60, 120)) fires only while the fake's clock is in that window."""
     clock = ManualClock(1_700_000_000)
     fake = FakeKraken(clock=clock)
     with in_process(fake) as client:
-        fake.faults.add(RateLimit(during=(60, 120)))
+        fake.faults.add(TooManyRequests(during=(60, 120)))
         before = gql(client, fake.url, "{ __typename }")
         clock.advance(90)
         inside = gql(client, fake.url, VIEWER)

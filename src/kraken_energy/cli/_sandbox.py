@@ -78,7 +78,7 @@ def open_fake(
         click.ClickException: the `testing` extra is not installed, or `port` is taken.
     """
     try:
-        from ..testing import FakeKraken, FakeKrakenConfig, Latency, RateLimit
+        from ..testing import FakeKraken, FakeKrakenConfig, Latency, TooManyRequests
     except ImportError as exc:
         raise click.ClickException(f"the sandbox needs {exc.name}: {TESTING_EXTRA_HINT}") from None
     try:
@@ -95,5 +95,5 @@ def open_fake(
     if latency:
         fake.faults.add(Latency(seconds=latency))
     if rate_limit_every:
-        fake.faults.add(RateLimit(every=rate_limit_every))
+        fake.faults.add(TooManyRequests(every=rate_limit_every))
     return fake

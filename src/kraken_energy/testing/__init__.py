@@ -11,9 +11,9 @@ deterministically and logs every request.
 
 Example:
     >>> from kraken_energy import APIKey
-    >>> from kraken_energy.testing import DEMO_ACCOUNT, DEMO_API_KEY, FakeKraken, RateLimit
+    >>> from kraken_energy.testing import DEMO_ACCOUNT, DEMO_API_KEY, FakeKraken, TooManyRequests
     >>> fake = FakeKraken()
-    >>> fake.faults.add(RateLimit(on_requests=[2]))  # doctest: +SKIP
+    >>> fake.faults.add(TooManyRequests(on_requests=[2]))  # doctest: +SKIP
     >>> async with fake.client(auth=APIKey(DEMO_API_KEY)) as kraken:  # doctest: +SKIP
     ...     await kraken.get_account(account_number=DEMO_ACCOUNT)  # KT-CT-1199, then retried
 
@@ -23,10 +23,13 @@ Scenario controls:
     - ``FakeKraken(scenario=...)``: your own users, accounts and reading channels
       (default: :func:`default_scenario`, which includes Kraken's documented example).
     - ``FakeKraken(clock=ManualClock())``: fake time; ``clock.advance(3600)`` expires tokens.
-    - ``fake.faults.add(fault)``: ``Latency``, ``RateLimit``, ``ExpiredToken``, ``HttpError``
+    - ``fake.faults.add(fault)``: ``Latency``, ``TooManyRequests``, ``ExpiredToken``, ``HttpError``
       (502 HTML by default), ``DropConnection``, ``InvalidJson``, ``UnknownEnumValue``,
       ``UnknownTypename``; each targets ``on_requests``, ``every``, ``operation``, ``during``
       and ``times``.
+    - ``rateLimitInfo`` reports the allowance; a ``TooManyRequests`` targeted by ``during`` alone
+      makes it report the viewer blocked until the window ends (it is never refused itself).
+      ``TooManyRequests(retry_after=...)`` and ``HttpError(headers=...)`` add response headers.
     - ``fake.expire_tokens_after(uses=3)`` / ``(seconds=...)``, ``fake.expire_all_tokens()``.
     - ``fake.requests``: the request log (operation, variables, token, status, error codes).
 
@@ -71,16 +74,11 @@ from ._faults import (
     HttpError,
     InvalidJson,
     Latency,
-    RateLimit,
+    TooManyRequests,
     UnknownEnumValue,
     UnknownTypename,
 )
-from ._log import RequestRecord
-from ._many import many_accounts_scenario, numbered_account
-from ._responses import error_response, measurements_response, token_response
-from ._schema import load_schema_sdl
-from ._server import IN_PROCESS_BASE_URL, FakeKraken, FakeKrakenConfig
-from ._tokens import (
+from ._jwt import (
     DEMO_API_KEY,
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -89,6 +87,11 @@ from ._tokens import (
     DEMO_PRE_SIGNED_KEY,
     Credentials,
 )
+from ._log import RequestRecord
+from ._many import many_accounts_scenario, numbered_account
+from ._responses import error_response, measurements_response, token_response
+from ._schema import load_schema_sdl
+from ._server import IN_PROCESS_BASE_URL, FakeKraken, FakeKrakenConfig
 from ._transport import FakeKrakenTransport
 
 __all__ = [
@@ -123,11 +126,11 @@ __all__ = [
     "MeterDevice",
     "MeterPoint",
     "Property",
-    "RateLimit",
     "RequestRecord",
     "Scenario",
     "SupplyAgreement",
     "TariffPlan",
+    "TooManyRequests",
     "UnknownEnumValue",
     "UnknownTypename",
     "User",

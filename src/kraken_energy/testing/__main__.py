@@ -9,8 +9,8 @@ import threading
 from types import FrameType
 
 from ._data import DEMO_ACCOUNT, DEMO_EMAIL
+from ._jwt import DEMO_API_KEY, DEMO_PASSWORD
 from ._server import DEFAULT_MAX_PAGE_SIZE, FakeKraken, FakeKrakenConfig
-from ._tokens import DEMO_API_KEY, DEMO_PASSWORD
 
 
 def main(argv: list[str] | None = None) -> int:

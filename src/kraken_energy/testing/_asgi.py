@@ -44,12 +44,12 @@ from ._faults import (
     HttpError,
     InvalidJson,
     Latency,
-    RateLimit,
+    TooManyRequests,
     rewrite_response,
 )
+from ._jwt import TokenService, token_fingerprint
 from ._log import RequestLog, RequestRecord
 from ._schema import RequestContext
-from ._tokens import TokenService, token_fingerprint
 
 GRAPHQL_PATH: Final = "/v1/graphql/"
 TOKEN_PATH: Final = "/token/"
@@ -151,6 +151,14 @@ def _is_query(parsed: _Parsed) -> bool:
     return operation is not None and operation.operation is OperationType.QUERY
 
 
+_TIME_DEPENDENT_FIELDS: Final = ("rateLimitInfo",)
+"""Root fields whose answers change with time and faults, so are never served from the cache."""
+
+
+def _cacheable(parsed: _Parsed) -> bool:
+    return not any(name in parsed.query for name in _TIME_DEPENDENT_FIELDS)
+
+
 class FakeKrakenApp:
     """An ASGI app serving ``/v1/graphql/`` and ``/token/``; usable with any ASGI server."""
 
@@ -238,7 +246,13 @@ class FakeKrakenApp:
             if e.get("extensions", {}).get("errorCode")
         )
         self._log(record, parsed, {"error_codes": codes, "faults": names}, 200)
-        return Response(body, 200, media_type="application/json")
+        retry_after = [
+            f.retry_after
+            for f in fired
+            if isinstance(f, TooManyRequests) and f.retry_after is not None
+        ]
+        headers = {"Retry-After": retry_after[0]} if retry_after else None
+        return Response(body, 200, headers=headers, media_type="application/json")
 
     def _terminal(
         self, fault: Fault, record: dict[str, Any], parsed: _Parsed, names: tuple[str, ...]
@@ -248,7 +262,12 @@ class FakeKrakenApp:
             return _Drop()
         if isinstance(fault, HttpError):
             self._log(record, parsed, {"faults": names}, fault.status)
-            return Response(fault.body.encode(), fault.status, media_type=fault.content_type)
+            return Response(
+                fault.body.encode(),
+                fault.status,
+                headers=dict(fault.headers),
+                media_type=fault.content_type,
+            )
         assert isinstance(fault, InvalidJson)
         self._log(record, parsed, {"faults": names}, 200)
         return Response(fault.body.encode(), 200, media_type="application/json")
@@ -271,7 +290,7 @@ class FakeKrakenApp:
         # results with errors.
         key = None
         reshaping = [f for f in fired if not isinstance(f, Latency)]  # latency changes no answer
-        if not reshaping and auth.error is None and _is_query(parsed):
+        if not reshaping and auth.error is None and _is_query(parsed) and _cacheable(parsed):
             key = (
                 parsed.query,
                 json.dumps(parsed.variables, sort_keys=True, default=str),
@@ -283,12 +302,16 @@ class FakeKrakenApp:
             if cached is not None:
                 self._results.move_to_end(key)
                 return cached  # the result and its encoded body
+        now = self.clock()
+        blocked_for = self.faults.blocked_until(now - self.started_at)
         context = RequestContext(
             scenario=self.scenario,
             tokens=self.tokens,
             auth=auth,
             max_page_size=self.max_page_size,
-            rate_limited=any(isinstance(f, RateLimit) for f in fired),
+            rate_limited=any(isinstance(f, TooManyRequests) for f in fired),
+            now=now,
+            blocked_until=None if blocked_for is None else self.started_at + blocked_for,
         )
         result = execute(
             self.schema,

@@ -55,8 +55,15 @@ class Latency(Fault):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RateLimit(Fault):
-    """Fail every root field with KT-CT-1199 "Too many requests." (errorType AUTHORIZATION)."""
+class TooManyRequests(Fault):
+    """Fail every root field with KT-CT-1199 "Too many requests." (errorType AUTHORIZATION).
+
+    ``retry_after`` adds a ``Retry-After`` header (seconds or an HTTP date) to the answer. While
+    a rate limit targeted by ``during`` alone is in force, ``rateLimitInfo`` (which it never
+    refuses) reports the viewer blocked until the window ends.
+    """
+
+    retry_after: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +78,8 @@ class HttpError(Fault):
     status: int = 502
     body: str = BAD_GATEWAY_HTML
     content_type: str = "text/html; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
+    """Extra response headers, e.g. ``(("Retry-After", "7"),)``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,7 +119,7 @@ class FaultSet:
 
     Example:
         >>> faults = FaultSet()
-        >>> _ = faults.add(RateLimit(on_requests=range(2, 4)))
+        >>> _ = faults.add(TooManyRequests(on_requests=range(2, 4)))
 
     """
 
@@ -148,6 +157,24 @@ class FaultSet:
     def __len__(self) -> int:
         with self._lock:
             return len(self._faults)
+
+    def blocked_until(self, elapsed: float) -> float | None:
+        """When (seconds since the fake started) the rate limit in force by time alone ends.
+
+        Only a ``TooManyRequests`` whose sole targeting is ``during`` blocks every request for a
+        known time; one hitting every Nth request is no block. None when nothing blocks now.
+        """
+        ends = [
+            fault.during[1]
+            for fault in self
+            if isinstance(fault, TooManyRequests)
+            and fault.during is not None
+            and fault.on_requests is None
+            and fault.every is None
+            and fault.operation is None
+            and fault.during[0] <= elapsed < fault.during[1]
+        ]
+        return max(ends, default=None)
 
     def select(self, number: int, operation: str | None, elapsed: float) -> list[Fault]:
         """Return the faults that fire on a request, counting each against its ``times``."""

@@ -25,11 +25,11 @@ from graphql import GraphQLSchema, build_schema, execute, parse
 
 from ._clock import system_clock
 from ._data import DEMO_PROPERTY, DEMO_USER_ID, default_scenario
+from ._jwt import TOKEN_LIFETIME, Credentials, Principal, TokenService
 from ._kraken_codes import APPLICATION, KNOWN_CODES, CodedError, ErrorSpec
 from ._relay import offset_to_cursor
 from ._scalars import install_scalars
 from ._schema import load_schema_sdl
-from ._tokens import TOKEN_LIFETIME, Credentials, Principal, TokenService
 
 ReadingTuple = tuple[dt.datetime, dt.datetime, Decimal | str | int]
 """One interval reading for :func:`measurements_response`: aware start, aware end, value (kWh)."""

@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib.util
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, build_schema
 
 from ._data import Account, MeterPoint, Property, Scenario
+from ._jwt import AuthState, Principal, TokenService
 from ._kraken_codes import (
     ACCOUNT_NOT_FOUND,
     BAD_TIMEZONE,
@@ -25,7 +27,6 @@ from ._kraken_codes import (
 from ._relay import check_page_arguments, offset_to_cursor, page_window
 from ._scalars import install_scalars, parse_datetime
 from ._series import FREQUENCY_TO_INTERVAL, Selection, nodes_in_window, select_streams
-from ._tokens import AuthState, Principal, TokenService
 
 SCHEMA_FILE = "schema.graphql"
 _EARLIEST = dt.datetime(1, 1, 3, tzinfo=dt.UTC)
@@ -68,9 +69,19 @@ class RequestContext:
     auth: AuthState
     max_page_size: int
     rate_limited: bool = False
+    now: float = 0.0
+    """The fake's clock when the request arrived (Unix time)."""
+    blocked_until: float | None = None
+    """Unix time a rate limit in force ends, when one blocks every request (see TooManyRequests)."""
 
 
 Resolver = Callable[..., Any]
+
+_NEVER_RATE_LIMITED = frozenset({"rateLimitInfo"})
+"""Root fields answered even when rate limited: reading the allowance says how long to wait."""
+
+POINTS_PER_HOUR: Final = {"user": 50_000, "organization": 100_000, "oauth": 300_000}
+"""Kraken's hourly points allowance by kind of viewer."""
 
 
 def _context(info: GraphQLResolveInfo) -> RequestContext:
@@ -84,7 +95,7 @@ def _guard(field_name: str, resolver: Resolver | None) -> Resolver:
 
     def guarded(root: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
         context = _context(info)
-        if context.rate_limited:
+        if context.rate_limited and field_name not in _NEVER_RATE_LIMITED:
             raise CodedError(RATE_LIMITED)
         auth = context.auth
         if field_name == "obtainKrakenToken":
@@ -199,6 +210,24 @@ def _resolve_property(_root: Any, info: GraphQLResolveInfo, id: str) -> Any:
     return _property(found[1])
 
 
+def _resolve_rate_limit_info(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
+    """Report the allowance as the faults make it: blocked while a timed TooManyRequests holds."""
+    context = _context(info)
+    limit = POINTS_PER_HOUR[_principal(info).kind]
+    blocked = context.blocked_until is not None
+    next_hour = (int(context.now) // 3600 + 1) * 3600
+    remaining = 0 if blocked else limit
+    return {
+        "pointsAllowanceRateLimit": {
+            "limit": limit,
+            "remainingPoints": remaining,
+            "usedPoints": limit - remaining,
+            "ttl": math.ceil(context.blocked_until) if context.blocked_until else next_hour,
+            "isBlocked": blocked,
+        }
+    }
+
+
 def _resolve_obtain_token(_root: Any, info: GraphQLResolveInfo, input: Any) -> Any:
     return _context(info).tokens.obtain(input)
 
@@ -294,6 +323,7 @@ def build_executable_schema(sdl: str) -> GraphQLSchema:
         "account": _resolve_account,
         "property": _resolve_property,
         "obtainKrakenToken": _resolve_obtain_token,
+        "rateLimitInfo": _resolve_rate_limit_info,
     }
     for root in (schema.query_type, schema.mutation_type):
         if root is None:

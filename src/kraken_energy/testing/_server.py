@@ -20,9 +20,9 @@ from ._asgi import GRAPHQL_PATH, TOKEN_PATH, FakeKrakenApp
 from ._clock import Clock, system_clock
 from ._data import DEMO_USER_ID, Scenario, default_scenario
 from ._faults import FaultSet
+from ._jwt import REFRESH_LIFETIME, TOKEN_LIFETIME, Credentials, Principal, TokenService
 from ._log import RequestLog, RequestRecord
 from ._schema import build_executable_schema, load_schema_sdl
-from ._tokens import REFRESH_LIFETIME, TOKEN_LIFETIME, Credentials, Principal, TokenService
 from ._transport import FakeKrakenTransport
 
 if TYPE_CHECKING:
