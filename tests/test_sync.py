@@ -9,14 +9,9 @@ import pytest
 
 import kraken_energy as kc
 from kraken_energy import KrakenClient
+from kraken_energy.sync._pacing import AllowanceExhaustedError, Pacer
 from kraken_energy.sync._store import SqliteStore
-from kraken_energy.sync._sync import (
-    DEFAULT_REFETCH_MARGIN,
-    AllowanceExhaustedError,
-    SyncStats,
-    _Pacer,
-    sync,
-)
+from kraken_energy.sync._sync import DEFAULT_REFETCH_MARGIN, SyncStats, sync
 from kraken_energy.testing import (
     DEMO_API_KEY,
     FakeKraken,
@@ -69,12 +64,14 @@ async def run_sync(fake: FakeKraken, path: Path, **options) -> SyncStats:
 async def test_a_first_sync_stores_every_reading_once(fake: FakeKraken, tmp_path: Path) -> None:
     """A sync of four accounts holds exactly what Kraken has in [since, until), each once."""
     stats = await run_sync(fake, tmp_path / "s.db", since=SINCE, until=UNTIL)
+    sent = len(fake.requests)
     with SqliteStore(tmp_path / "s.db") as store:
         rows = stored(store)
     expected = await truth(fake, datetime(2024, 10, 1, tzinfo=LONDON), UNTIL)
     assert len(rows) == len(set(rows)) == len(expected) == 4 * 7 * 48
     assert set(rows) == expected
     assert (stats.accounts_done, stats.series, stats.readings_written) == (4, 4, 4 * 7 * 48)
+    assert stats.requests == sent  # every request counted, token and allowance reads too
 
 
 async def test_a_second_run_fetches_only_the_margin(fake: FakeKraken, tmp_path: Path) -> None:
@@ -116,7 +113,10 @@ async def test_rate_limits_during_a_sync_leave_the_store_exact(fake: FakeKraken,
     """Every 5th request rate-limited and tokens expiring: the store still equals the truth."""
     fake.faults.add(TooManyRequests(every=5))
     fake.expire_tokens_after(uses=7)
-    await run_sync(fake, tmp_path / "s.db", since=SINCE, until=UNTIL, concurrency=3)
+    stats = await run_sync(fake, tmp_path / "s.db", since=SINCE, until=UNTIL, concurrency=3)
+    limited = [r for r in fake.requests if "KT-CT-1199" in r.error_codes]
+    operations = [r for r in limited if r.operation_name not in ("obtainKrakenToken", "rateLimit")]
+    assert stats.rate_limits == len(operations) > 0  # token and allowance reads are not counted
     fake.faults.clear()
     with SqliteStore(tmp_path / "s.db") as store:
         rows = stored(store)
@@ -150,7 +150,97 @@ async def test_the_pacer_spaces_requests_evenly() -> None:
     async def sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    pacer = _Pacer(SyncStats(), requests_per_hour=3600, clock=lambda: now[0], sleep=sleep)
+    pacer = Pacer(requests_per_hour=3600, clock=lambda: now[0], sleep=sleep)
     for _ in range(4):
         await pacer.before_request(None)
-    assert waits == [1.0, 2.0, 3.0]
+    assert (pacer.requests, waits) == (4, [1.0, 2.0, 3.0])
+
+
+def metered(clock, points_per_hour: int) -> FakeKraken:
+    """An in-process fake charging 17 points a request out of `points_per_hour`."""
+    config = FakeKrakenConfig(max_page_size=1000, points_per_request=17,
+                              points_per_hour=points_per_hour)
+    return FakeKraken(config=config, scenario=scenario(4), clock=clock)
+
+
+async def spend(fake: FakeKraken, requests: int) -> None:
+    """Use the viewer's allowance from another client (another service with the same key)."""
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as other:
+        for _ in range(requests):
+            await other.get_account(account_number=NUMBERS[0])
+
+
+async def test_a_spent_allowance_stops_the_run_until_it_renews(tmp_path: Path) -> None:
+    """Allowance spent elsewhere: the run stops, naming the renewal; after it, it completes."""
+    from kraken_energy.testing._clock import ManualClock
+
+    hour_ends = 1_800_000_000 - 1_800_000_000 % 3600 + 3600
+    clock = ManualClock(hour_ends - 3000)
+
+    async def sleep(seconds: float) -> None:  # waits pass in fake time
+        clock.advance(seconds)
+
+    fake = metered(clock, points_per_hour=17 * 20)
+    await spend(fake, 19)  # one request left: less than the reserve
+    policy = kc.RetryPolicy(wall_clock=clock, clock=clock, sleep=sleep)
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY), retry=policy) as kraken:
+        with SqliteStore(tmp_path / "s.db") as store:
+            with pytest.raises(AllowanceExhaustedError) as stopped:
+                await sync(kraken, store, NUMBERS, since=SINCE, until=UNTIL, max_wait=600)
+    assert stopped.value.resume_at == datetime.fromtimestamp(hour_ends, UTC)
+    assert stopped.value.stats.accounts_done == 0
+    assert "run it again after" in str(stopped.value)
+    clock.advance(3000)  # a new hour: a new allowance
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY), retry=policy) as kraken:
+        with SqliteStore(tmp_path / "s.db") as store:
+            stats = await sync(kraken, store, NUMBERS, since=SINCE, until=UNTIL)
+            rows = stored(store)
+    assert stats.accounts_done == 4 and len(rows) == len(set(rows)) == 4 * 7 * 48
+    assert not any("KT-CT-1199" in r.error_codes for r in fake.requests)  # never over it
+    assert clock() < hour_ends + 3600  # paced within the new hour
+
+
+async def test_a_sync_allowed_to_wait_waits_for_the_next_allowance(tmp_path: Path) -> None:
+    """With max_wait past the renewal, the run sleeps until it and completes in one go."""
+    from kraken_energy.testing._clock import ManualClock
+
+    hour_ends = 1_800_000_000 - 1_800_000_000 % 3600 + 3600
+    clock = ManualClock(hour_ends - 3000)
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.advance(seconds)
+
+    fake = metered(clock, points_per_hour=17 * 20)
+    await spend(fake, 19)
+    policy = kc.RetryPolicy(wall_clock=clock, clock=clock, sleep=sleep)
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY), retry=policy) as kraken:
+        with SqliteStore(tmp_path / "s.db") as store:
+            stats = await sync(kraken, store, NUMBERS, since=SINCE, until=UNTIL, max_wait=3600)
+            rows = stored(store)
+    assert stats.accounts_done == 4 and len(rows) == 4 * 7 * 48
+    assert slept and slept[0] == 3000  # waited for the next hour's allowance
+    assert not any("KT-CT-1199" in r.error_codes for r in fake.requests)
+
+
+async def test_a_tight_allowance_is_spread_until_it_renews(tmp_path: Path) -> None:
+    """With few requests left, they are spread evenly over what is left of the hour."""
+    from kraken_energy.testing._clock import ManualClock
+
+    hour_ends = 1_800_000_000 - 1_800_000_000 % 3600 + 3600
+    clock = ManualClock(hour_ends - 3000)
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.advance(seconds)
+
+    fake = metered(clock, points_per_hour=17 * 100)  # 100 requests an hour, a sync needs 9
+    policy = kc.RetryPolicy(wall_clock=clock, clock=clock, sleep=sleep)
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY), retry=policy) as kraken:
+        with SqliteStore(tmp_path / "s.db") as store:
+            stats = await sync(kraken, store, NUMBERS, since=SINCE, until=UNTIL, concurrency=1)
+    assert stats.accounts_done == 4 and stats.allowance_left is not None
+    # 90 requests affordable (a 10% reserve) over 3,000 s: one every 33 s or so.
+    assert slept and all(25 < wait < 40 for wait in slept)

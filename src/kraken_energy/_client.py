@@ -320,6 +320,19 @@ class KrakenClient(Client):
             )
         return cls(values["url"], auth=credential, brand=values["brand"], **options)
 
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy every call of this client follows unless given its own."""
+        return self._retry
+
+    @property
+    def rate_limits_met(self) -> int:
+        """How many answers to this client's operations were rate limits (KT-CT-1199, HTTP 429).
+
+        Token requests and the client's own reads of the allowance are not counted.
+        """
+        return self._cooldown.rate_limits
+
     def __repr__(self) -> str:
         auth = type(self._auth).__name__ if self._auth is not None else None
         return f"KrakenClient(url={self.url!r}, auth={auth})"

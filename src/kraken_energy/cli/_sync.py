@@ -254,6 +254,7 @@ async def _run(
                     timezone=zone.key,
                     concurrency=concurrency,
                     requests_per_hour=requests_per_hour,
+                    max_wait=retry.max_total_seconds,
                     on_progress=report.update,
                 )
             except AllowanceExhaustedError as exc:
@@ -302,6 +303,7 @@ class _Progress:
         detail = (
             f"{stats.readings_written:,} readings · {stats.requests:,} requests · "
             f"{stats.rate_limits} rate limits"
+            + ("" if stats.allowance_left is None else f" · {stats.allowance_left:,} points left")
         )
         self._progress.update(self._task, completed=done, total=stats.accounts_total, detail=detail)
 
@@ -312,7 +314,8 @@ def _summary(stats: SyncStats, store: Path) -> str:
         f"synced {stats.accounts_done:,} account(s), {stats.accounts_failed} failed: "
         f"{stats.series:,} series, {stats.readings_written:,} readings written, "
         f"{stats.requests:,} requests, {stats.rate_limits} rate limits, "
-        f"{stats.elapsed:.1f} s; store {store} ({size / 1e6:.1f} MB)"
+        + ("" if stats.allowance_left is None else f"{stats.allowance_left:,} points left, ")
+        + f"{stats.elapsed:.1f} s; store {store} ({size / 1e6:.1f} MB)"
     )
 
 

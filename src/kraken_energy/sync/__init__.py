@@ -15,6 +15,12 @@ Example:
     ...     print(stats.readings_written, stats.requests)
 """
 
+from ._pacing import (
+    ALLOWANCE_CHECK_EVERY,
+    DEFAULT_ALLOWANCE_RESERVE,
+    DEFAULT_POINTS_PER_REQUEST,
+    AllowanceExhaustedError,
+)
 from ._store import (
     SCHEMA_VERSION,
     Reading,
@@ -30,7 +36,6 @@ from ._sync import (
     DEFAULT_SINCE,
     DEFAULT_SYNC_CONCURRENCY,
     DEFAULT_SYNC_FREQUENCY,
-    AllowanceExhaustedError,
     SeriesSpec,
     SyncStats,
     series_of,
@@ -38,6 +43,9 @@ from ._sync import (
 )
 
 __all__ = [
+    "ALLOWANCE_CHECK_EVERY",
+    "DEFAULT_ALLOWANCE_RESERVE",
+    "DEFAULT_POINTS_PER_REQUEST",
     "DEFAULT_REFETCH_MARGIN",
     "DEFAULT_SINCE",
     "DEFAULT_SYNC_CONCURRENCY",

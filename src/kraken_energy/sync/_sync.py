@@ -13,10 +13,12 @@ One run, from the top:
    Readings arrive in time order and are written a page at a time; each write moves the
    series' resume point in the same transaction, so a run killed at any moment (SIGKILL too)
    loses nothing committed and the next run starts where it stopped.
-4. Requests are paced evenly when `requests_per_hour` is given (an httpx request hook on the
-   client, so token requests count too); rate limits are handled by the client's retry policy,
-   and a rate limit that outlasts it stops the run with `AllowanceExhaustedError`, whose stats
-   say what was done. Other failures of one account are counted and the run goes on.
+4. Requests are paced (`_pacing`): evenly at `requests_per_hour` when given, else by the
+   allowance `rateLimitInfo` reports, keeping a reserve; an httpx request hook on the client
+   counts and spaces them, token requests included. Rate limits pause the whole client (its
+   cooldown); an allowance spent beyond `max_wait`, or a rate limit that outlasts the retry
+   policy, stops the run with `AllowanceExhaustedError`, whose stats say what was done. Other
+   failures of one account are counted and the run goes on.
 """
 
 from __future__ import annotations
@@ -24,13 +26,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-import httpx
 from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType
 
 from .._client import KrakenClient
@@ -41,6 +42,13 @@ from .._errors import (
     RateLimitedError,
 )
 from .._measurements import ElectricityFilter, GasFilter
+from ._pacing import (
+    ALLOWANCE_CHECK_EVERY,
+    DEFAULT_ALLOWANCE_RESERVE,
+    AllowanceExhaustedError,
+    AllowancePlanner,
+    Pacer,
+)
 from ._store import SeriesKey, Store
 
 logger = logging.getLogger("kraken_energy.sync")
@@ -57,20 +65,6 @@ WRITE_BATCH: Final = 1000
 """Readings per store transaction: one page at the default page size."""
 
 
-class AllowanceExhaustedError(RateLimitedError):
-    """Kraken's allowance ran out for longer than the retry policy waits; the run stopped.
-
-    Everything fetched until then is committed; run the sync again after `resume_at` (when
-    Kraken said, else None) and it continues where it stopped. `stats` says what was done.
-    """
-
-    def __init__(self, cause: RateLimitedError, stats: SyncStats) -> None:
-        KrakenError.__init__(self, f"the rate-limit allowance is spent: {cause}")
-        self.cause = cause
-        self.stats = stats
-        self.resume_at: datetime | None = getattr(cause, "resets_at", None)
-
-
 @dataclass
 class SyncStats:
     """What a sync did so far; the sync updates it in place and returns it at the end."""
@@ -85,7 +79,10 @@ class SyncStats:
     requests: int = 0
     """HTTP requests sent, token requests included."""
     rate_limits: int = 0
-    """Answers that were rate-limited (HTTP 429 or KT-CT-1199)."""
+    """Answers to the sync's queries that were rate limits (HTTP 429 or KT-CT-1199); token
+    requests and reads of the allowance are not counted."""
+    allowance_left: int | None = None
+    """Points of the hourly allowance left at the last read of `rateLimitInfo`, where known."""
     failures: list[tuple[str, str]] = field(default_factory=list)
     """(account number, error) for each account that failed; the run went on without it."""
     started: float = field(default_factory=time.monotonic)
@@ -160,39 +157,6 @@ def _devices(point: Any) -> list[str | None]:
     return list(found) or [None]
 
 
-class _Pacer:
-    """An httpx request hook: counts requests and spaces them evenly when given a rate."""
-
-    def __init__(
-        self,
-        stats: SyncStats,
-        requests_per_hour: float | None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self._stats = stats
-        self._interval = 3600.0 / requests_per_hour if requests_per_hour else 0.0
-        self._next: float | None = None
-        self._clock = clock
-        self._sleep = sleep
-
-    async def before_request(self, _request: httpx.Request | None) -> None:
-        self._stats.requests += 1
-        if not self._interval:
-            return
-        # Book the next free slot before waiting (no await in between, so no lock is needed):
-        # concurrent requests take consecutive slots, one interval apart.
-        now = self._clock()
-        slot = now if self._next is None else max(now, self._next)
-        self._next = slot + self._interval
-        if slot > now:
-            await self._sleep(slot - now)
-
-    async def after_response(self, response: httpx.Response) -> None:
-        if response.status_code == 429:
-            self._stats.rate_limits += 1
-
-
 async def sync(
     client: KrakenClient,
     store: Store,
@@ -205,6 +169,8 @@ async def sync(
     concurrency: int = DEFAULT_SYNC_CONCURRENCY,
     requests_per_hour: float | None = None,
     refetch_margin: timedelta = DEFAULT_REFETCH_MARGIN,
+    max_wait: float | None = None,
+    reserve: float = DEFAULT_ALLOWANCE_RESERVE,
     on_progress: Callable[[SyncStats], None] | None = None,
 ) -> SyncStats:
     """Bring the store up to date with every series of `accounts`, up to `until`.
@@ -221,8 +187,13 @@ async def sync(
         frequency: the readings kept, half-hourly by default.
         timezone: an IANA name: bucket boundaries and the offsets of stored times.
         concurrency: accounts synced at once, each with one request in flight.
-        requests_per_hour: space requests evenly to stay within this many per hour.
+        requests_per_hour: space requests evenly to stay within this many per hour. Without
+            it, the sync reads `rateLimitInfo` (where the endpoint has it) and paces so that
+            the allowance left, less `reserve`, lasts until it renews.
         refetch_margin: how far before each series' resume point to fetch again.
+        max_wait: the longest wait for a new allowance before stopping (seconds; default the
+            client's retry policy's `max_total_seconds`).
+        reserve: the share of the hourly allowance left unspent when pacing by it.
         on_progress: called with the stats after each write and each account.
 
     Returns:
@@ -230,8 +201,9 @@ async def sync(
 
     Raises:
         InvalidArgumentError: a bad argument, before any request.
-        AllowanceExhaustedError: rate-limited beyond the client's retry policy; the run
-            stopped cleanly and the next one continues.
+        AllowanceExhaustedError: the allowance is spent beyond `max_wait`, or rate limits
+            outlasted the client's retry policy; the run stopped cleanly (everything fetched is
+            stored) and the next one continues. It carries the stats.
         AuthenticationFailedError: the credential was refused.
         StoreError: the store could not be written.
 
@@ -249,13 +221,17 @@ async def sync(
         raise InvalidArgumentError(
             "requests_per_hour", f"must be positive, not {requests_per_hour}"
         )
+    if not 0 <= reserve < 1:
+        raise InvalidArgumentError("reserve", f"must be a share from 0 to 1, not {reserve}")
     stats = SyncStats()
     if isinstance(accounts, list | tuple):
         stats.accounts_total = len(accounts)
-    pacer = _Pacer(stats, requests_per_hour)
-    hooks = client.http_client.event_hooks
-    hooks["request"].append(pacer.before_request)
-    hooks["response"].append(pacer.after_response)
+    policy = client.retry_policy  # its clock and sleep: tests give fake ones
+    pacer = Pacer(requests_per_hour, clock=policy.clock, sleep=policy.sleep)
+    planner = None
+    if requests_per_hour is None:
+        wait = policy.max_total_seconds if max_wait is None else max_wait
+        planner = AllowancePlanner(client, pacer, wait, reserve)
     run = _Run(
         client,
         store,
@@ -266,8 +242,14 @@ async def sync(
         start_default,
         refetch_margin,
         on_progress or (lambda _stats: None),
+        pacer,
+        planner,
+        client.rate_limits_met,
     )
+    hooks = client.http_client.event_hooks
+    hooks["request"].append(pacer.before_request)
     try:
+        await run.plan()
         source = _account_source(client, accounts, run)
         workers = [asyncio.create_task(run.worker(source)) for _ in range(concurrency)]
         try:
@@ -278,10 +260,16 @@ async def sync(
             await asyncio.gather(*workers, return_exceptions=True)
             raise
     except RateLimitedError as exc:
-        raise AllowanceExhaustedError(exc, stats) from exc
+        run.count()
+        raise AllowanceExhaustedError(
+            f"rate limited beyond the retry policy: {exc}", stats, exc.resets_at
+        ) from exc
+    except AllowanceExhaustedError:
+        run.count()
+        raise
     finally:
         hooks["request"].remove(pacer.before_request)
-        hooks["response"].remove(pacer.after_response)
+    run.count()
     return stats
 
 
@@ -329,7 +317,33 @@ class _Run:
     until: datetime
     since: datetime
     margin: timedelta
-    report: Callable[[SyncStats], None]
+    on_progress: Callable[[SyncStats], None]
+    pacer: Pacer
+    planner: AllowancePlanner | None
+    rate_limits_before: int
+    planned_at: int = -ALLOWANCE_CHECK_EVERY
+
+    def count(self) -> None:
+        """Bring the request, rate-limit and allowance figures of the stats up to date."""
+        self.stats.requests = self.pacer.requests
+        self.stats.rate_limits = self.client.rate_limits_met - self.rate_limits_before
+        if self.planner is not None:
+            self.stats.allowance_left = self.planner.remaining
+
+    def report(self, stats: SyncStats) -> None:
+        self.count()
+        self.on_progress(stats)
+
+    async def plan(self) -> None:
+        """Re-read the allowance when the planner asks to (every `ALLOWANCE_CHECK_EVERY`
+        requests, more often as it runs low) and set the pace.
+        """
+        if self.planner is None:
+            return
+        if self.pacer.requests - self.planned_at < self.planner.check_after:
+            return
+        await self.planner.plan(self.stats)
+        self.planned_at = self.pacer.requests  # the read itself not counted
 
     async def worker(self, source: _AccountSource) -> None:
         while (item := await source.next()) is not None:
@@ -338,7 +352,7 @@ class _Run:
                 continue
             try:
                 await self.account(number, details)
-            except (RateLimitedError, AuthenticationFailedError):
+            except (RateLimitedError, AuthenticationFailedError, AllowanceExhaustedError):
                 raise  # the whole run stops: no other account would fare better
             except KrakenError as exc:
                 self.stats.accounts_failed += 1
@@ -360,6 +374,7 @@ class _Run:
                 start = _local_midnight(record.fetched_until - self.margin, self.zone)
             if start >= self.until:
                 continue
+            await self.plan()
             await self.series(number, spec, record.id, start)
 
     async def series(self, number: str, spec: SeriesSpec, series_id: int, start: datetime) -> None:
