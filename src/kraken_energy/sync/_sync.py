@@ -335,8 +335,9 @@ class _Run:
         self.on_progress(stats)
 
     async def plan(self) -> None:
-        """Re-read the allowance when the planner asks to (every `ALLOWANCE_CHECK_EVERY`
-        requests, more often as it runs low) and set the pace.
+        """Re-read the allowance and set the pace, when the planner asks to.
+
+        That is every `ALLOWANCE_CHECK_EVERY` requests, and more often as it runs low.
         """
         if self.planner is None:
             return
