@@ -91,6 +91,9 @@ class RecordsPlugin(Plugin):
             body += self._record(name)
         built = {name: _FlatRecord(self, name, spec) for name, spec in sorted(self.flat.items())}
         statements = {name: record.build() for name, record in built.items()}
+        imported = sorted({i for record in built.values() for i in record.imports})
+        at = len(self.imports) + 1  # after the generated imports, before the records
+        body[at:at] = [ast.ImportFrom(module, [ast.alias(name)], 0) for module, name in imported]
         emitted: list[str] = []
 
         def emit(name: str) -> None:  # a record after the records it holds
@@ -313,7 +316,16 @@ class _FlatRecord:
             if response_name in (key, attribute)
         )
         self.members = sorted(plugin._references(annotation), key=self._is_fallback)
-        self.context: dict[str, str] = dict(spec.get("context", {}))
+        # A context type is a builtin (`str`) or `module:Name`, imported by records.py: a value
+        # only the hand-written layer can make (e.g. a reading's series, completed from the
+        # request where the wire leaves a field out).
+        self.context: dict[str, str] = {}
+        self.imports: set[tuple[str, str]] = set()
+        for field, kind in dict(spec.get("context", {})).items():
+            module, _, type_name = str(kind).rpartition(":")
+            if module:
+                self.imports.add((module, type_name))
+            self.context[field] = type_name
         self.recordable = plugin._recordable()
         self.uses: set[str] = set()  # other flat records this one holds
 

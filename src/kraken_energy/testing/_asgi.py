@@ -278,6 +278,8 @@ class FakeKrakenApp:
                 parsed.operation_name,
                 auth.principal,
                 self.max_page_size,
+                # Data runs up to the fake's present moment: an answer holds for its half-hour.
+                int(self.tokens.clock()) // 1800,
             )
             cached = self._results.get(key)
             if cached is not None:
