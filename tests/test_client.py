@@ -28,6 +28,7 @@ def test_public_api_is_exactly_what_is_exported() -> None:
         "Connection", "Cost", "MeasurementStatistic", "ElectricityFilter", "GasFilter",
         "Measurement", "Paginator", "ReadingDirectionType", "ReadingFrequencyType",
         "ReadingQualityType", "ReadingStatisticTypeEnum", "ClientOptions", "__version__",
+        "Series", "SeriesFilters", "PropertySeries", "account_series",
     }
     for name in kraken_energy.__all__:
         assert getattr(kraken_energy, name) is not None

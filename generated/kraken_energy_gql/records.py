@@ -774,20 +774,20 @@ def series_filters_record(
         direction = member["direction"]
         frequency = member["frequency"]
         quality = member["quality"]
-    if data["__typename"] == "EmbeddedElectricityFiltersOutput":
-        member = cast(MetaKindEmbeddedElectricityFiltersOutputData, data)
-        supply_point = member["supplyPoint"]
-        device_id = member["deviceId"]
-        register_id = member["registerId"]
-        direction = member["direction"]
-        frequency = member["frequency"]
-        quality = member["quality"]
-    if data["__typename"] == "GasFiltersOutput":
-        member = cast(MetaKindGasFiltersOutputData, data)
-        supply_point = member["supplyPoint"]
-        device_id = member["deviceId"]
-        register_id = member["registerId"]
-        frequency = member["frequency"]
+    elif data["__typename"] == "EmbeddedElectricityFiltersOutput":
+        member_1 = cast(MetaKindEmbeddedElectricityFiltersOutputData, data)
+        supply_point = member_1["supplyPoint"]
+        device_id = member_1["deviceId"]
+        register_id = member_1["registerId"]
+        direction = member_1["direction"]
+        frequency = member_1["frequency"]
+        quality = member_1["quality"]
+    elif data["__typename"] == "GasFiltersOutput":
+        member_2 = cast(MetaKindGasFiltersOutputData, data)
+        supply_point = member_2["supplyPoint"]
+        device_id = member_2["deviceId"]
+        register_id = member_2["registerId"]
+        frequency = member_2["frequency"]
     return _new(
         SeriesFilters,
         (

@@ -45,7 +45,7 @@ from ._codegen_runtime import Operation
 from ._errors import InvalidArgumentError, NotFoundError
 from ._pages import Measurement, last_end, property_page, records
 from ._pagination import DEFAULT_MAX_PAGES, Connection, advance, fetch_page, too_many_pages
-from ._series import PropertySeries, Series, account_series
+from ._series import PropertySeries, account_series
 from ._validation import result_envelope
 from ._windows import has_buckets, windows
 
@@ -140,10 +140,8 @@ class _Request:
     concurrency: int
 
     def for_series(self, entry: PropertySeries) -> _Request:
-        """The request of one series: its filter alone, its frequency's buckets."""
-        return dataclasses.replace(
-            self, filters=[entry.filter], frequency=entry.series.frequency
-        )
+        """Return the request of one series: its filter alone, its frequency's buckets."""
+        return dataclasses.replace(self, filters=[entry.filter], frequency=entry.series.frequency)
 
     def variables(
         self, start: datetime | None = None, end: datetime | None = None
@@ -234,8 +232,9 @@ async def discover(
         NotFoundError: no such account (KT-CT-4178).
         InvalidArgumentError: a filter or the property id matches nothing on the account.
     """
-    data = await client.send_operation(GET_ACCOUNT, {"accountNumber": account_number},
-                                       result_envelope(GET_ACCOUNT))
+    data = await client.send_operation(
+        GET_ACCOUNT, {"accountNumber": account_number}, result_envelope(GET_ACCOUNT)
+    )
     if data.account is None:
         raise NotFoundError([{"message": f"No account {account_number}."}], None, "getAccount")
     return account_series(
@@ -315,9 +314,7 @@ async def _rest_of_series(
         spans = windows(resume, request.end, request.frequency, request.zone, request.page_size)
     if not spans or len(spans) > pages_needed + 1:
         # Sparse data or unknown bucket widths: windows would cost more requests than pages.
-        async for batch in _pages(
-            client, entry, request, cursor=first["pageInfo"]["endCursor"]
-        ):
+        async for batch in _pages(client, entry, request, cursor=first["pageInfo"]["endCursor"]):
             yield batch
         return
 

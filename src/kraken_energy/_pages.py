@@ -9,9 +9,10 @@ and turns each reading into one `Measurement`.
 
 `Measurement` is generated (`[tool.kraken-codegen.flat-records]` in pyproject.toml): one reading
 of one property as a frozen, hashable named tuple, its statistics built once with it:
-`property_id` (given by this layer), `series` (a `Series`: Kraken's `utilityFilters` completed
-from the request's filter where it leaves a field out), `typename` (the node's GraphQL type, kept even when
-unknown), `value` (an exact `Decimal`: `str(value)` is the string Kraken sent), `unit`,
+`property_id` (given by this layer), `series` (a `Series`: Kraken's `utilityFilters`
+completed from the request's filter where it leaves a field out), `typename` (the node's GraphQL
+type, kept even when unknown), `value` (an exact `Decimal`: `str(value)` is the string Kraken
+sent), `unit`,
 `read_at`, `source`, `statistics` (a tuple of `MeasurementStatistic`, in the order sent), `kind`
 (a `SeriesFilters`: the `utilityFilters` exactly as sent, None when Kraken sent none), and
 `IntervalReading`'s `start_at`, `end_at` (aware, in the requested timezone's offset) and
@@ -34,6 +35,7 @@ from kraken_energy_gql.records import (
     measurement_record,
 )
 from kraken_energy_gql.records import Measurement as Measurement
+from kraken_energy_gql.records import SeriesFilters as SeriesFilters
 from pydantic import TypeAdapter
 
 from ._series import Series, series_of

@@ -126,19 +126,23 @@ def account_series(
         if prop is None or (property_id is not None and prop.id != property_id):
             continue
         found += [(prop.id or "", series) for series in _property_series(prop)]
-    if property_id is not None and not any(p is not None and p.id == property_id
-                                           for p in account.properties or ()):
+    if property_id is not None and not any(
+        p is not None and p.id == property_id for p in account.properties or ()
+    ):
         raise InvalidArgumentError(
             "property_id",
             f"no property {property_id} on account {account.number}; its properties: "
-            + (", ".join(p.id or "?" for p in account.properties or () if p is not None)
-               or "none"),
+            + (", ".join(p.id or "?" for p in account.properties or () if p is not None) or "none"),
         )
     if electricity is None and gas is None:
         chosen = [(p, s._replace(frequency=ReadingFrequencyType.RAW_INTERVAL)) for p, s in found]
     else:
         chosen = []
-        for name, wanted in (("electricity", electricity), ("gas", gas)):
+        pairs: tuple[tuple[Utility, ElectricityFilter | GasFilter | None], ...] = (
+            ("electricity", electricity),
+            ("gas", gas),
+        )
+        for name, wanted in pairs:
             if wanted is not None:
                 chosen += _matching(name, wanted, found, account.number)
         chosen.sort(key=lambda pair: found.index((pair[0], _discovered(pair[1], found))))
@@ -146,7 +150,7 @@ def account_series(
 
 
 def _property_series(prop: Any) -> list[Series]:
-    """The series of one property: its electricity points' then its gas points', as sent."""
+    """Return the series of one property: its electricity points' then its gas points', as sent."""
     series: list[Series] = []
     for point in prop.electricity_meter_points or ():
         if point is None:
@@ -166,13 +170,13 @@ def _property_series(prop: Any) -> list[Series]:
 
 
 def _devices(meters: Iterable[Any], kinds: frozenset[str]) -> list[str | None]:
-    """The distinct smart meter devices of a point's meters, in order; [None] when there are none."""
+    """Return the distinct smart meter devices of the meters, in order ([None] if none)."""
     devices: list[str | None] = []
     for meter in meters:
         for device in meter.smart_devices or ():
-            if device is not None and str(device.type_ or "") in kinds:
-                if device.device_id not in devices:
-                    devices.append(device.device_id)
+            kind = device.type_.value if device is not None and device.type_ else None
+            if device is not None and kind in kinds and device.device_id not in devices:
+                devices.append(device.device_id)
     return devices or [None]
 
 
@@ -182,7 +186,7 @@ def _matching(
     found: Sequence[tuple[str, Series]],
     account_number: str | None,
 ) -> list[tuple[str, Series]]:
-    """The discovered series a filter selects, completed with its frequency, register, quality."""
+    """Return the discovered series a filter selects, with its frequency, register, quality."""
     direction = getattr(wanted, "direction", None)
     checks = (
         ("supply_point", wanted.supply_point),
@@ -204,28 +208,30 @@ def _matching(
         candidates = narrowed
     quality = getattr(wanted, "quality", None)
     return [
-        (p, s._replace(frequency=wanted.frequency, register_id=wanted.register_id,
-                       quality=quality))
+        (p, s._replace(frequency=wanted.frequency, register_id=wanted.register_id, quality=quality))
         for p, s in candidates
     ]
 
 
 def _discovered(chosen: Series, found: Sequence[tuple[str, Series]]) -> Series:
-    """The discovered series a chosen one was completed from (to keep discovery order)."""
+    """Return the discovered series a chosen one was completed from (to keep discovery order)."""
     return next(
-        s for _, s in found
+        s
+        for _, s in found
         if (s.utility, s.supply_point, s.device_id, s.direction)
         == (chosen.utility, chosen.supply_point, chosen.device_id, chosen.direction)
     )
 
 
 def supply_points(found: Sequence[tuple[str, Series]]) -> str:
-    """The account's supply points for a message, e.g. `2700008749510 (electricity, GENERATION)`."""
+    """List the supply points for a message, e.g. `2700008749510 (electricity, GENERATION)`."""
     shown: list[str] = []
     for _, series in found:
-        kind = series.utility
-        if series.direction is not None:
-            kind += f", {series.direction.value}"
+        kind = (
+            series.utility
+            if series.direction is None
+            else (f"{series.utility}, {series.direction.value}")
+        )
         text = f"{series.supply_point or '?'} ({kind})"
         if text not in shown:
             shown.append(text)
@@ -233,21 +239,26 @@ def supply_points(found: Sequence[tuple[str, Series]]) -> str:
 
 
 def series_of(node_filters: dict[str, Any] | None, requested: Series) -> Series:
-    """The series of one reading: Kraken's `utilityFilters`, completed from the request's."""
+    """Return the series of one reading: Kraken's `utilityFilters`, completed from the request's.
+
+    A kind of filters newer than this client (an unknown `__typename`) keeps the request's
+    utility; another utility than the one asked for is another series, completed from nothing.
+    """
     if node_filters is None:
         return requested
     typename = node_filters.get("__typename")
-    utility: Utility = (
-        requested.utility
-        if typename is None or not str(typename).endswith("FiltersOutput")
-        else "gas" if typename == _GAS_TYPENAME else "electricity"
-    )
+    utility: Utility = requested.utility
+    if typename == _GAS_TYPENAME:
+        utility = "gas"
+    elif typename is not None and str(typename).endswith("ElectricityFiltersOutput"):
+        utility = "electricity"
+    fill = requested if utility == requested.utility else Series(utility)
     return Series(
         utility,
-        node_filters.get("supplyPoint") or requested.supply_point,
-        node_filters.get("deviceId") or requested.device_id,
-        node_filters.get("registerId") or requested.register_id,
-        node_filters.get("direction") or requested.direction,
-        node_filters.get("frequency") or requested.frequency,
-        node_filters.get("quality") or requested.quality,
+        node_filters.get("supplyPoint") or fill.supply_point,
+        node_filters.get("deviceId") or fill.device_id,
+        node_filters.get("registerId") or fill.register_id,
+        node_filters.get("direction") or fill.direction,
+        node_filters.get("frequency") or fill.frequency,
+        node_filters.get("quality") or fill.quality,
     )

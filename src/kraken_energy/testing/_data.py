@@ -223,11 +223,17 @@ def _utc(year: int, month: int, day: int) -> dt.datetime:
 
 
 def home(
-    prefix: str, seed: int, start: dt.datetime, *, export_start: dt.datetime | None = None,
-    gas_start: dt.datetime | None = None, export_days: tuple[DocumentedDay, ...] = (),
-    export_mpan: str | None = None, export_device: str | None = None,
+    prefix: str,
+    seed: int,
+    start: dt.datetime,
+    *,
+    export_start: dt.datetime | None = None,
+    gas_start: dt.datetime | None = None,
+    export_days: tuple[DocumentedDay, ...] = (),
+    export_mpan: str | None = None,
+    export_device: str | None = None,
 ) -> tuple[MeterPoint, ...]:
-    """The meter points of a typical GB home with solar panels and gas, numbered by ``prefix``.
+    """Return the meter points of a GB home with solar panels and gas, numbered by ``prefix``.
 
     An import MPAN and an export MPAN read by one smart electricity meter (ESME), the export
     meter pointing at its import meter, and a gas MPRN read by a GSME. Every series runs from
@@ -241,7 +247,9 @@ def home(
         id=f"{prefix}1",
         utility="ELECTRICITY",
         supply_point_id=f"19{prefix}00001",
-        meters=(Meter(f"{prefix}11", f"21E{prefix}1", (MeterDevice(esme, f"21E{prefix}1", "ESME"),)),),
+        meters=(
+            Meter(f"{prefix}11", f"21E{prefix}1", (MeterDevice(esme, f"21E{prefix}1", "ESME"),)),
+        ),
         agreements=(SupplyAgreement(int(f"{prefix}1"), since, None, _IMPORT_TARIFF),),
         channels=(
             Channel("CONSUMPTION", esme, start, None, seed, *IMPORT_RATE,
@@ -266,7 +274,9 @@ def home(
         id=f"{prefix}3",
         utility="GAS",
         supply_point_id=f"34{prefix}03",
-        meters=(Meter(f"{prefix}13", f"G4A{prefix}3", (MeterDevice(gsme, f"G4A{prefix}3", "GSME"),)),),
+        meters=(
+            Meter(f"{prefix}13", f"G4A{prefix}3", (MeterDevice(gsme, f"G4A{prefix}3", "GSME"),)),
+        ),
         agreements=(SupplyAgreement(int(f"{prefix}3"), since, None, _GAS_TARIFF),),
         channels=(
             Channel("CONSUMPTION", gsme, gas_start or start, None, seed + 2, *GAS_RATE,
@@ -326,9 +336,11 @@ def _other_property() -> Property:
 
 
 def _homes() -> tuple[Property, ...]:
-    """The homes of ``HOMES_ACCOUNT``: the second's solar panels and gas meter came later."""
+    """Return the homes of ``HOMES_ACCOUNT``: the second's solar panels and gas meter came later."""
     return (
-        Property("600001", "10 Solar Road, Bristol", "BS1 1AA", home("600001", 41, _utc(2023, 6, 1))),
+        Property(
+            "600001", "10 Solar Road, Bristol", "BS1 1AA", home("600001", 41, _utc(2023, 6, 1))
+        ),
         Property(
             "600002",
             "12 Solar Road, Bristol",

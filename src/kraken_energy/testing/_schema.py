@@ -24,7 +24,7 @@ from ._kraken_codes import (
 )
 from ._relay import check_page_arguments, offset_to_cursor, page_window
 from ._scalars import install_scalars, parse_datetime
-from ._series import Selection, nodes_in_window, select_streams
+from ._readings import Selection, nodes_in_window, select_streams
 from ._tokens import AuthState, Principal, TokenService
 
 SCHEMA_FILE = "schema.graphql"
@@ -120,9 +120,9 @@ def _meter_point(point: MeterPoint) -> dict[str, Any]:
             {
                 "id": meter.id,
                 "serialNumber": meter.serial_number,
-                "importMeter": None if meter.import_meter_id is None else {
-                    "id": meter.import_meter_id, "serialNumber": meter.serial_number
-                },
+                "importMeter": None
+                if meter.import_meter_id is None
+                else {"id": meter.import_meter_id, "serialNumber": meter.serial_number},
                 "smartDevices": [
                     {
                         "deviceId": d.device_id,

@@ -165,7 +165,11 @@ class BucketPlan:
 
 
 def _fixed_plan(
-    width: int, start_at: dt.datetime, end_at: dt.datetime, channel: Channel, tz: ZoneInfo,
+    width: int,
+    start_at: dt.datetime,
+    end_at: dt.datetime,
+    channel: Channel,
+    tz: ZoneInfo,
     stop: dt.datetime,
 ) -> BucketPlan:
     # Half-hours follow the UTC grid. Hours start where the local clock shows minute 0, taking the
@@ -280,11 +284,14 @@ class Stream:
             "endAt": end,
             # Both ends are UTC, so this counts real seconds (82800 or 90000 on DST days).
             "durationInSeconds": int((bucket.end - bucket.start).total_seconds()),
-            "metaData": {"statistics": self._statistics(value, bucket), "utilityFilters": self.filters},
+            "metaData": {
+                "statistics": self._statistics(value, bucket),
+                "utilityFilters": self.filters,
+            },
         }
 
     def _documented(self, bucket: Bucket) -> DocumentedDay | None:
-        """The pinned day this bucket is exactly (a DAY bucket in London time), if any."""
+        """Return the pinned day this bucket is exactly (a DAY bucket in London time), if any."""
         if self.interval != "DAY" or not self.channel.documented_days:
             return None
         for documented in self.channel.documented_days:
@@ -295,7 +302,7 @@ class Stream:
         return None
 
     def _statistics(self, value: Decimal, bucket: Bucket) -> list[dict[str, Any]]:
-        """A DAY bucket's standing charge, then the cost (or, exported, the value) of its energy."""
+        """Return a DAY bucket's standing charge, then its energy's cost (or export value)."""
         channel = self.channel
         generation = channel.direction == "GENERATION"
         documented = self._documented(bucket)
@@ -359,7 +366,7 @@ class Selection:
         )
 
     def filters(self, point: MeterPoint, channel: Channel) -> dict[str, Any]:
-        """The ``utilityFilters`` object of the readings this filter selects from a channel."""
+        """Return the ``utilityFilters`` of the readings this filter selects from a channel."""
         if self.utility == "GAS":
             return {
                 "__typename": "GasFiltersOutput",
