@@ -213,7 +213,8 @@ def measurements(
         **_filters(utility, frequency, direction, quality, supply_point, device_id, register_id),
     }
     show = sys.stderr.isatty() if progress is None else progress
-    tracker = FetchProgress(account, show and sys.stderr.isatty(), account_level=not property_id)
+    # Every page is one series' (getPropertyMeasurements): none comes with an account answer.
+    tracker = FetchProgress(account, show and sys.stderr.isatty(), account_level=False)
     with destination(output, sys.stdout) as stream:
         writer = make_writer(output_format, stream, account)
         count = asyncio.run(_fetch(state, account, arguments, writer, tracker))
