@@ -22,9 +22,9 @@ from ._kraken_codes import (
     UNAUTHORIZED,
     CodedError,
 )
+from ._readings import Selection, nodes_in_window, select_streams
 from ._relay import check_page_arguments, offset_to_cursor, page_window
 from ._scalars import install_scalars, parse_datetime
-from ._readings import Selection, nodes_in_window, select_streams
 from ._tokens import AuthState, Principal, TokenService
 
 SCHEMA_FILE = "schema.graphql"
