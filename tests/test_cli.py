@@ -604,6 +604,8 @@ def test_accounts_show_the_filter_values(fake: FakeKraken) -> None:
     for value in (DEMO_ACCOUNT, SMALL_ACCOUNT, "308641", DEMO_MPAN, "3487086503", "21E8708651",
                   DEMO_DEVICE, "E-1R-VAR-22-11-01-C"):  # fmt: skip
         assert value in result.stdout
+    assert f"MPAN {DEMO_MPAN}  export (GENERATION)" in result.stdout
+    assert "MPAN 1987086500001  export" not in result.stdout
 
 
 def test_organization_key_needs_an_account(fake: FakeKraken) -> None:
