@@ -84,7 +84,8 @@ if TYPE_CHECKING:
         ElectricityFilter,
         GasFilter,
     )
-    from ._pages import Cost, Measurement, MeasurementStatistic
+    from ._pages import Cost, Measurement, MeasurementStatistic, SeriesFilters
+    from ._series import PropertySeries, Series, account_series
 
 # The measurement pipeline and its types load on first use, keeping `import kraken_energy` fast.
 _LAZY = {
@@ -98,7 +99,10 @@ _LAZY = {
         ),
         "kraken_energy._measurements",
     ),
-    **dict.fromkeys(("Cost", "Measurement", "MeasurementStatistic"), "kraken_energy._pages"),
+    **dict.fromkeys(
+        ("Cost", "Measurement", "MeasurementStatistic", "SeriesFilters"), "kraken_energy._pages"
+    ),
+    **dict.fromkeys(("PropertySeries", "Series", "account_series"), "kraken_energy._series"),
     **dict.fromkeys(
         (
             "ReadingDirectionType",
@@ -175,6 +179,7 @@ __all__ = [
     "PaginationLoopError",
     "Paginator",
     "PreSignedKey",
+    "PropertySeries",
     "QueryTooComplexError",
     "RateLimitedError",
     "ReadingDirectionType",
@@ -184,11 +189,14 @@ __all__ = [
     "RefreshToken",
     "RequestTimeoutError",
     "RetryPolicy",
+    "Series",
+    "SeriesFilters",
     "ServiceUnavailableError",
     "Token",
     "TokenExpiredError",
     "TransportError",
     "ValidationError",
     "__version__",
+    "account_series",
     "set_retry_testing",
 ]
