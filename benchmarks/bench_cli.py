@@ -13,7 +13,7 @@ from typing import Final
 
 from _harness import Context, Result, at_most, scaled, time_calls
 
-from kraken_energy import Measurement
+from kraken_energy import Measurement, ReadingDirectionType, ReadingFrequencyType, Series
 from kraken_energy.cli._output import FORMATS, make_writer
 
 NAME: Final = "cli"
@@ -31,6 +31,15 @@ heading per series, so its cost grows linearly and nothing waits for the last re
 """
 
 
+SERIES = Series(
+    "electricity",
+    "2700008749510",
+    "30-EB-5A-FF-FF-E0-91-E8",
+    direction=ReadingDirectionType.CONSUMPTION,
+    frequency=ReadingFrequencyType.RAW_INTERVAL,
+)
+
+
 def readings(count: int = ROWS) -> list[Measurement]:
     """Build `count` interval readings, the second half on another property."""
     zone = dt.timezone(dt.timedelta(hours=1))
@@ -39,6 +48,8 @@ def readings(count: int = ROWS) -> list[Measurement]:
     return [
         Measurement(
             property_id="308641" if index < count // 2 else "400001",
+            series=SERIES,
+            kind=None,
             typename="IntervalMeasurementType",
             value=Decimal(f"{(index % 997) / 1000:.6f}"),
             unit="kwh",

@@ -47,12 +47,13 @@ METHOD: Final = f"""
 One `getPropertyMeasurements` page of {NODES:,} `IntervalMeasurementType` nodes is built once and
 serialised to JSON bytes: values as decimal strings (`"0.123000"`), ISO datetimes with a `+01:00`
 offset, `metaData.statistics` with one or two statistics each carrying `costExclTax` and
-`costInclTax`. An `httpx.MockTransport` answers every request with those bytes, so each contender
+`costInclTax`, and `metaData.utilityFilters` (the reading's series). An `httpx.MockTransport` answers every request with those bytes, so each contender
 is measured end to end, from response bytes to models, through its real client method:
 
 - **this client, records** (the target row): `KrakenClient(url, http_client=...)`, then
   `[m async for m in kraken.measurements("A-1", property_id="1", start=..., end=...,
-  page_size={NODES})]`: argument checks, retry policy, error classification, one-pass validation
+  page_size={NODES})]`: the account's series first (one small `getAccount` answer), then
+  argument checks, retry policy, error classification, one-pass validation
   of the bytes (exact `Decimal`s, aware `datetime`s, open enums) into `Measurement` records, with
   their `MeasurementStatistic`s built once per reading. This is how the client reads measurement
   pages; a second row also reads `.statistics` of every record.
@@ -96,7 +97,7 @@ def page_bytes(nodes: int = NODES) -> bytes:
                     "unit": "kwh",
                     "readAt": slot_end.isoformat(),
                     "source": "SMART_METER",
-                    "metaData": {"statistics": statistics},
+                    "metaData": {"statistics": statistics, "kind": SERIES},
                     "startAt": slot_start.isoformat(),
                     "endAt": slot_end.isoformat(),
                     "durationInSeconds": 1800,
@@ -124,6 +125,61 @@ def page_bytes(nodes: int = NODES) -> bytes:
     return json.dumps(body).encode()
 
 
+SERIES: Final = {
+    "__typename": "ElectricityFiltersOutput",
+    "supplyPoint": "2700008749510",
+    "deviceId": "30-EB-5A-FF-FF-E0-91-E8",
+    "registerId": None,
+    "direction": "CONSUMPTION",
+    "frequency": "THIRTY_MIN_INTERVAL",
+    "quality": "COMBINED",
+}
+"""Each node's `metaData.utilityFilters` (selected as `kind`): the series it belongs to."""
+
+ACCOUNT: Final = json.dumps(
+    {
+        "data": {
+            "account": {
+                "number": "A-1",
+                "status": "ACTIVE",
+                "brand": "OCTOPUS_ENERGY",
+                "properties": [
+                    {
+                        "id": "1",
+                        "address": "1 Road",
+                        "postcode": "AB1 2CD",
+                        "electricityMeterPoints": [
+                            {
+                                "id": "11",
+                                "mpan": "2700008749510",
+                                "meters": [
+                                    {
+                                        "id": "111",
+                                        "serialNumber": "S1",
+                                        "importMeter": None,
+                                        "smartDevices": [
+                                            {
+                                                "deviceId": "30-EB-5A-FF-FF-E0-91-E8",
+                                                "serialNumber": "S1",
+                                                "type": "ESME",
+                                                "status": "COMMISSIONED",
+                                            }
+                                        ],
+                                    }
+                                ],
+                                "agreements": [],
+                            }
+                        ],
+                        "gasMeterPoints": [],
+                    }
+                ],
+            }
+        }
+    }
+).encode()
+"""The `getAccount` answer measurements() reads first: one property with one series."""
+
+
 def _cursor(offset: int) -> str:
     return base64.b64encode(f"arrayconnection:{offset}".encode()).decode()
 
@@ -147,7 +203,9 @@ END: Final = START + dt.timedelta(days=30)
 
 def _mock_client(raw: bytes) -> httpx.AsyncClient:
     def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=raw, headers={"content-type": "application/json"})
+        discovery = b'"operationName":"getAccount"' in request.content.replace(b" ", b"")
+        body = ACCOUNT if discovery else raw
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
 
     return httpx.AsyncClient(transport=httpx.MockTransport(answer))
 

@@ -84,7 +84,11 @@ def demo() -> None:
             "--supply-point", "2700008749510", "--device-id", "30-EB-5A-FF-FF-E0-91-E8",
             "--format", "table",
         ]  # fmt: skip
-        for arguments in (["accounts"], week):
+        every = [  # every series of the account (import, export, gas) with its columns
+            "measurements", "--account", "A-F523797D", "--start-on", "2024-10-01",
+            "--end-on", "2024-10-02", "--frequency", "DAY_INTERVAL", "--format", "csv",
+        ]  # fmt: skip
+        for arguments in (["accounts"], week, every):
             print("\n+ kraken " + " ".join(arguments), flush=True)
             subprocess.run([*kraken, *arguments], cwd=ROOT, env=env, check=True)
     finally:

@@ -57,10 +57,10 @@ MULTI_ACCOUNT = "A-00MULT1"
 
 WEEK = [  # the documented example: daily GENERATION, 2024-10-01 to 2024-10-06, Europe/London
     ("2024-10-01", "6.525000"),
-    ("2024-10-02", "3.212000"),
-    ("2024-10-03", "7.048000"),
-    ("2024-10-04", "2.846000"),
-    ("2024-10-05", "4.915000"),
+    ("2024-10-02", "8.401000"),
+    ("2024-10-03", "11.537000"),
+    ("2024-10-04", "11.818000"),
+    ("2024-10-05", "10.949000"),
     ("2024-10-06", "5.371000"),
 ]
 FILTERS = [
@@ -162,6 +162,12 @@ def test_contract_command_writes_the_documented_week_as_json_lines(fake: FakeKra
     ]
     assert rows[0] == {
         "property_id": "308641",
+        "utility": "electricity",
+        "supply_point": DEMO_MPAN,
+        "device_id": DEMO_DEVICE,
+        "register_id": None,
+        "direction": "GENERATION",
+        "frequency": "DAY_INTERVAL",
         "start_at": "2024-10-01T00:00:00+01:00",
         "end_at": "2024-10-02T00:00:00+01:00",
         "read_at": "2024-10-02T00:00:00+01:00",
@@ -182,8 +188,10 @@ def test_csv_to_output_file_has_the_json_columns(fake: FakeKraken, tmp_path: Pat
     with target.open(newline="") as stream:
         rows = list(csv.DictReader(stream))
     assert list(rows[0]) == [
-        "property_id", "start_at", "end_at", "read_at", "value", "unit", "source",
+        "property_id", "utility", "supply_point", "device_id", "register_id", "direction",
+        "frequency", "start_at", "end_at", "read_at", "value", "unit", "source",
     ]  # fmt: skip
+    assert rows[0]["register_id"] == "" and rows[0]["supply_point"] == DEMO_MPAN
     assert [(r["property_id"], r["start_at"][:10], r["value"]) for r in rows] == [
         ("308641", day, value) for day, value in WEEK
     ]
@@ -196,7 +204,10 @@ def test_table_shows_every_reading_under_its_series(fake: FakeKraken) -> None:
 
     assert result.returncode == 0, result.stderr
     out = result.stdout.splitlines()
-    assert out[0] == f"{DEMO_ACCOUNT}  property 308641"
+    assert out[0] == (
+        f"{DEMO_ACCOUNT}  property 308641  electricity  {DEMO_MPAN}  device {DEMO_DEVICE}  "
+        "GENERATION  DAY_INTERVAL"
+    )
     assert out[1].split() == ["start", "end", "value", "unit"]
     assert [line.split() for line in out[2:8]] == [
         [f"{day}T00:00:00+01:00", f"{day[:8]}{int(day[8:]) + 1:02d}T00:00:00+01:00", value, "kwh"]
@@ -206,16 +217,21 @@ def test_table_shows_every_reading_under_its_series(fake: FakeKraken) -> None:
 
 
 def test_table_groups_each_series_and_counts_with_separators(fake: FakeKraken) -> None:
-    """Two properties give two headed groups, in fetch order; the count has thousands commas."""
+    """Each series of each property is a headed group, in fetch order; the count has commas."""
     day = ["--account", MULTI_ACCOUNT, "--start-on", "2024-10-01", "--end-on", "2024-11-30"]
 
     result = kraken(fake, "measurements", *day, "--format", "table")
     count = len(lines(kraken(fake, "measurements", *day)))
 
     headings = [line for line in result.stdout.splitlines() if line.startswith(MULTI_ACCOUNT)]
-    assert headings == [f"{MULTI_ACCOUNT}  property 308641", f"{MULTI_ACCOUNT}  property 400001"]
+    assert [heading.split("  ")[1:4] for heading in headings] == [
+        ["property 308641", "electricity", "1987086500001"],
+        ["property 308641", "electricity", DEMO_MPAN],
+        ["property 308641", "gas", "3487086503"],
+        ["property 400001", "electricity", "1900000000011"],
+    ]
     assert count > 1000
-    assert result.stdout.splitlines()[-1] == f"{count:,} readings in 2 series"
+    assert result.stdout.splitlines()[-1] == f"{count:,} readings in 4 series"
 
 
 def test_dates_and_naive_times_are_read_in_the_timezone(fake: FakeKraken) -> None:
@@ -236,7 +252,7 @@ def test_dates_and_naive_times_are_read_in_the_timezone(fake: FakeKraken) -> Non
         "2024-10-01T00:00:00+00:00",
         "2024-10-02T00:00:00+00:00",
     ]
-    sent = [r.variables for r in fake.requests if r.operation_name == "getMeasurements"]
+    sent = [r.variables for r in fake.requests if r.operation_name == "getPropertyMeasurements"]
     assert datetime.fromisoformat(sent[-1]["startAt"]) == datetime(2024, 10, 1, tzinfo=UTC)
     assert sent[-1]["timezone"] == "UTC"
 
@@ -251,18 +267,19 @@ def test_every_property_unless_one_is_chosen(fake: FakeKraken) -> None:
     paged_requests = [r for r in fake.requests if r.operation_name == "getPropertyMeasurements"]
     one = lines(kraken(fake, "measurements", *day, "--property-id", "400001"))
 
-    assert [r["property_id"] for r in every] == ["308641"] * 48 + ["400001"] * 48  # half-hours
+    # Half-hours of the import, export and gas series of one property, then the other's one.
+    assert [r["property_id"] for r in every] == ["308641"] * 3 * 48 + ["400001"] * 48
     assert paged == every
-    assert len(paged_requests) >= 12  # 14 pages of 7 in all: the small pages were really used
-    assert one == every[48:]
+    assert len(paged_requests) >= 24  # 28 pages of 7 in all: the small pages were really used
+    assert one == every[3 * 48 :]
 
 
 @pytest.mark.parametrize(
     ("fault", "name"),
     [
-        (TooManyRequests(operation="getMeasurements", times=2), "TooManyRequests"),
-        (DropConnection(operation="getMeasurements", times=1), "DropConnection"),
-        (HttpError(operation="getMeasurements", times=1), "HttpError"),
+        (TooManyRequests(operation="getPropertyMeasurements", times=2), "TooManyRequests"),
+        (DropConnection(operation="getPropertyMeasurements", times=1), "DropConnection"),
+        (HttpError(operation="getPropertyMeasurements", times=1), "HttpError"),
     ],
 )
 def test_transient_failures_are_recovered(fake: FakeKraken, fault: object, name: str) -> None:
@@ -403,7 +420,7 @@ def test_each_range_mistake_is_named(fake: FakeKraken, args: list[str], text: st
 def test_repeated_local_time_is_its_first_occurrence(fake: FakeKraken) -> None:
     """01:30 on the day British clocks go back is read as BST (+01:00), the first 01:30."""
     result = kraken(
-        fake, "measurements", "--account", DEMO_ACCOUNT,
+        fake, "measurements", "--account", DEMO_ACCOUNT, "--direction", "consumption",
         "--start", "2024-10-27T01:30:00", "--end", "2024-10-27T03:00:00",
     )  # fmt: skip
 
@@ -419,7 +436,7 @@ def test_repeated_local_time_is_its_first_occurrence(fake: FakeKraken) -> None:
 def test_summary_line_says_what_went_where(fake: FakeKraken, tmp_path: Path) -> None:
     """With progress on, one closing stderr line counts rows, series, requests, rate limits."""
     target = tmp_path / "week.jsonl"
-    fake.faults.add(TooManyRequests(operation="getMeasurements", times=2))
+    fake.faults.add(TooManyRequests(operation="getPropertyMeasurements", times=2))
 
     result = kraken(fake, *CONTRACT, "--progress", "--output", str(target))
 
@@ -428,7 +445,8 @@ def test_summary_line_says_what_went_where(fake: FakeKraken, tmp_path: Path) -> 
     summary = SUMMARY.match(line)
     assert summary is not None, line
     assert summary["rows"] == "6" and summary["series"] == "1"
-    assert summary["requests"] == str(len(fake.requests)) == "4"  # token, 2 refused, 1 answered
+    # The token, the account's series, then 2 refused and 1 answered page.
+    assert summary["requests"] == str(len(fake.requests)) == "5"
     assert summary["limits"] == "2"
     assert summary["where"] == str(target)
 
@@ -465,7 +483,7 @@ def test_ctrl_c_exits_130_and_leaves_no_file(
 def test_ctrl_c_to_the_process_exits_130(fake: FakeKraken, tmp_path: Path) -> None:
     """The real process, sent SIGINT mid-fetch, exits 130 and leaves no output file."""
     target = tmp_path / "slow.jsonl"
-    fake.faults.add(Latency(seconds=2, operation="getMeasurements"))
+    fake.faults.add(Latency(seconds=2, operation="getPropertyMeasurements"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("KRAKEN_")}
     env.update({k: v for k, v in environment(fake, None).items() if v is not None})
     with subprocess.Popen(
@@ -503,7 +521,8 @@ def test_a_reader_that_leaves_ends_the_command_quietly(
 def _reading(start: str, value: str, property_id: str = "308641") -> Measurement:
     begin = datetime.fromisoformat(start)
     return Measurement(
-        property_id=property_id, typename="IntervalMeasurementType", value=Decimal(value),
+        property_id=property_id, series=kraken_energy.Series("electricity", DEMO_MPAN), kind=None,
+        typename="IntervalMeasurementType", value=Decimal(value),
         unit="kwh", read_at=begin, source="SMART_METER", statistics=(), start_at=begin,
         end_at=begin.replace(hour=begin.hour + 1), duration_in_seconds=3600,
     )  # fmt: skip
@@ -522,7 +541,7 @@ def test_table_rows_appear_before_the_fetch_ends() -> None:
     assert shown.splitlines()[-1].split() == [
         "2024-10-01T00:00:00+01:00", "2024-10-01T01:00:00+01:00", "0.25", "kwh",
     ]  # fmt: skip
-    assert f"{DEMO_ACCOUNT}  property 400001" in stream.getvalue()
+    assert f"{DEMO_ACCOUNT}  property 400001  electricity  {DEMO_MPAN}" in stream.getvalue()
     assert stream.getvalue().endswith("\n2 readings in 2 series\n")
 
 
@@ -572,8 +591,9 @@ def test_measurements_reports_each_property_total_first(fake: FakeKraken) -> Non
 
     count = asyncio.run(fetch())
 
-    assert heard == [("308641", 48, 10), ("400001", 48, 10)]
-    assert seen_before == [0, 0] and count == 96
+    # The demo property's total counts its three series (import, export, gas).
+    assert heard == [("308641", 3 * 48, 10), ("400001", 48, 10)]
+    assert seen_before == [0, 0] and count == 4 * 48
 
 
 def test_accounts_show_the_filter_values(fake: FakeKraken) -> None:
@@ -581,9 +601,11 @@ def test_accounts_show_the_filter_values(fake: FakeKraken) -> None:
     result = kraken(fake, "accounts")
 
     assert result.returncode == 0, result.stderr
-    for value in (DEMO_ACCOUNT, SMALL_ACCOUNT, "308641", DEMO_MPAN, "3456789012", "21L4381234",
+    for value in (DEMO_ACCOUNT, SMALL_ACCOUNT, "308641", DEMO_MPAN, "3487086503", "21E8708651",
                   DEMO_DEVICE, "E-1R-VAR-22-11-01-C"):  # fmt: skip
         assert value in result.stdout
+    assert f"MPAN {DEMO_MPAN}  export (GENERATION)" in result.stdout
+    assert "MPAN 1987086500001  export" not in result.stdout
 
 
 def test_organization_key_needs_an_account(fake: FakeKraken) -> None:
@@ -595,7 +617,7 @@ def test_organization_key_needs_an_account(fake: FakeKraken) -> None:
 
     assert shown.returncode == 0, shown.stderr
     (account,) = json.loads(shown.stdout)["accounts"]
-    point = account["properties"][0]["electricityMeterPoints"][0]
+    point = account["properties"][0]["electricityMeterPoints"][1]  # the export MPAN
     assert (account["number"], point["mpan"]) == (DEMO_ACCOUNT, DEMO_MPAN)
     assert point["meters"][0]["smartDevices"][0]["deviceId"] == DEMO_DEVICE
     assert_one_error_line(refused, 2, "--account")
@@ -737,3 +759,59 @@ def test_verbose_log_sums_up_the_fetch(fake: FakeKraken) -> None:
     assert result.returncode == 0, result.stderr
     assert f"measurements of {DEMO_ACCOUNT}: 1 request(s), 0 rate limit(s), " \
            "concurrency ended at 8 of 8" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "value"),
+    [
+        (["--supply-point", "1234567890123"], "1234567890123"),
+        (["--utility", "gas", "--device-id", "00-11"], "00-11"),
+        (["--supply-point", DEMO_MPAN, "--direction", "consumption"], "CONSUMPTION"),
+    ],
+)
+def test_a_filter_matching_nothing_exits_2_listing_the_supply_points(
+    fake: FakeKraken, args: list[str], value: str
+) -> None:
+    """A filter value not on the account exits 2 before any measurement request, naming it."""
+    fake.clear_requests()
+    result = kraken(
+        fake, "measurements", "--account", DEMO_ACCOUNT, "--start-on", "2024-10-01",
+        "--end-on", "2024-10-01", *args,
+    )  # fmt: skip
+
+    assert_one_error_line(result, 2, value)
+    assert f"{DEMO_MPAN} (electricity, GENERATION)" in result.stderr
+    assert "3487086503 (gas)" in result.stderr
+    # (A page of an earlier test, interrupted mid-latency, may still be logged: not this range.)
+    pages = [r for r in fake.requests if r.operation_name == "getPropertyMeasurements"]
+    assert not [r for r in pages if str(r.variables.get("endAt", "")).startswith("2024-10-02")]
+
+
+def test_no_readings_is_a_note_on_stderr_naming_range_and_filters(fake: FakeKraken) -> None:
+    """A successful fetch with nothing in range exits 0 with one note naming range and filters."""
+    result = kraken(
+        fake, "measurements", "--account", SMALL_ACCOUNT, "--start-on", "2023-01-01",
+        "--end-on", "2023-01-02", "--frequency", "day_interval",
+    )  # fmt: skip
+
+    assert (result.returncode, result.stdout) == (0, "")
+    (note,) = result.stderr.splitlines()
+    assert note.startswith(f"No readings for {SMALL_ACCOUNT} from 2023-01-01 to 2023-01-02")
+    assert note.endswith("filters: --frequency DAY_INTERVAL.")
+
+
+def test_frequency_alone_reads_every_series_at_that_frequency(fake: FakeKraken) -> None:
+    """--frequency without other filters keeps every series, import, export and gas."""
+    result = kraken(
+        fake, "measurements", "--account", DEMO_ACCOUNT, "--start-on", "2024-10-01",
+        "--end-on", "2024-10-02", "--frequency", "day_interval", "--format", "csv",
+    )  # fmt: skip
+
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["utility"], r["supply_point"], r["direction"], r["frequency"]) for r in rows] == [
+        ("electricity", "1987086500001", "CONSUMPTION", "DAY_INTERVAL"),
+    ] * 2 + [("electricity", DEMO_MPAN, "GENERATION", "DAY_INTERVAL")] * 2 + [
+        ("gas", "3487086503", "", "DAY_INTERVAL"),
+    ] * 2
+    assert {(r["start_at"], r["property_id"]) for r in rows[:2]} == {
+        ("2024-10-01T00:00:00+01:00", "308641"), ("2024-10-02T00:00:00+01:00", "308641")}

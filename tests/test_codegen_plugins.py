@@ -109,53 +109,25 @@ def test_a_fragment_change_reaches_models_and_records_together(tmp_path: Path) -
     assert '"Measurement" has no attribute "source"' in result.stdout
 
 
-SERIES = """
-fragment Series on UtilityFiltersOutput {
-  __typename
-  ... on ElectricityFiltersOutput {
-    deviceId
-    readingDirection
-  }
-  ... on GasFiltersOutput {
-    deviceId
-  }
-}
-"""
-SERIES_TYPES = """
-union UtilityFiltersOutput = ElectricityFiltersOutput | GasFiltersOutput
-
-type ElectricityFiltersOutput {
-  deviceId: String
-  readingDirection: ReadingDirectionType
-}
-
-type GasFiltersOutput {
-  deviceId: String
-}
-"""
-
-
-def test_a_union_added_to_a_reading_flows_into_measurement(tmp_path: Path) -> None:
-    """A metaData union with a flat record of its own becomes a typed field of Measurement."""
-    project = _copy(ROOT, tmp_path / "project", ["schema.graphql", "pyproject.toml"])
-    fragments = project / "queries" / "fragments_measurements.graphql"
-    meta = "fragment MeasurementMeta on MeasurementsMetadataOutput {\n"
-    fragments.write_text(fragments.read_text().replace(
-        meta, meta + "  utilityFilters {\n    ...Series\n  }\n") + SERIES)
-    schema = project / "schema.graphql"
-    output = "type MeasurementsMetadataOutput {\n"
-    schema.write_text(schema.read_text().replace(
-        output, output + "  utilityFilters: UtilityFiltersOutput\n") + SERIES_TYPES)
-    config = project / "pyproject.toml"
-    # ariadne-codegen names union members after their whole path; the limit is the queries' to
-    # meet, not this test's.
-    config.write_text(config.read_text().replace("max-class-name = 40", "max-class-name = 60")
-                      + '\n[tool.kraken-codegen.flat-records.SeriesIdentity]\n'
-                        'field = "MeasurementMeta.utilityFilters"\n')
-    package = generate.build_package(tmp_path / "out", root=project)
-    records = (package / "records.py").read_text()
+def test_a_union_inside_a_reading_flows_into_measurement() -> None:
+    """metaData's utilityFilters union, with a flat record of its own, is a typed field of
+    Measurement; a context field of an imported type is imported by records.py."""
+    records = (ROOT / "generated" / "kraken_energy_gql" / "records.py").read_text()
     measurement = records[records.index("class Measurement("):]
-    assert "    utility_filters: Optional[SeriesIdentity]\n" in measurement
-    assert "class SeriesIdentity(NamedTuple):" in records
-    assert records.index("class SeriesIdentity(") < records.index("class Measurement(")
-    assert "    reading_direction: Optional[ReadingDirectionType]\n" in records
+    assert "    kind: Optional[SeriesFilters]\n" in measurement
+    assert "    series: Series\n" in measurement
+    assert "from kraken_energy._series import Series\n" in records
+    assert records.index("class SeriesFilters(") < records.index("class Measurement(")
+    assert "    direction: Optional[ReadingDirectionType]\n" in records
+
+
+def test_a_union_without_its_flat_record_names_the_fix(tmp_path: Path) -> None:
+    """Without a flat record for the utilityFilters union, generation fails saying what to add."""
+    project = _copy(ROOT, tmp_path / "project", ["schema.graphql", "pyproject.toml"])
+    config = project / "pyproject.toml"
+    text = config.read_text()
+    start = text.index("[tool.kraken-codegen.flat-records.SeriesFilters]")
+    end = text.index("\n\n", text.index('field = "Meta.kind"'))
+    config.write_text(text[:start] + text[end:])
+    with pytest.raises(CodegenError, match="give its union a flat record"):
+        generate.build_package(tmp_path / "out", root=project)

@@ -54,9 +54,10 @@ async def collect(fake: FakeKraken, account: str = DEMO_ACCOUNT, **options) -> l
 
 
 async def sequential(fake: FakeKraken, property_id: str, **options) -> list:
-    """The plain way: one property, one cursor, page after page."""
+    """The plain way: one property, one filter, one cursor, page after page."""
     start, end, zone = options["start"], options["end"], options.get("timezone", "Europe/London")
     filters = [options["electricity"].to_input()] if options.get("electricity") else None
+    filters = options.get("filters", filters)
     rows, cursor = [], None
     async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
         while True:
@@ -71,35 +72,51 @@ async def sequential(fake: FakeKraken, property_id: str, **options) -> list:
             cursor = page.page_info.end_cursor
 
 
+IMPORT = ElectricityFilter(direction=ReadingDirectionType.CONSUMPTION)
+"""Narrows the demo property to one series: its import MPAN."""
+
+
 def key(m: kc.Measurement) -> tuple:
     return (m.property_id, m.start_at, m.end_at, m.value)
 
 
 async def test_documented_example(fake: FakeKraken) -> None:
-    """The documented week: six daily generation values with offsets and statistics."""
+    """The documented week: the six daily generation values and statistics Kraken shows."""
     rows = await collect(
         fake, start=datetime(2024, 10, 1, tzinfo=LONDON), end=datetime(2024, 10, 7, tzinfo=LONDON),
         electricity=ElectricityFilter(frequency=F.DAY_INTERVAL,
                                       direction=ReadingDirectionType.GENERATION,
                                       supply_point=DEMO_MPAN, device_id=DEMO_DEVICE))
     assert [str(r.value) for r in rows] == [
-        "6.525000", "3.212000", "7.048000", "2.846000", "4.915000", "5.371000"]
+        "6.525000", "8.401000", "11.537000", "11.818000", "10.949000", "5.371000"]
     assert [r.start_at.isoformat() for r in rows] == [
         f"2024-10-0{d}T00:00:00+01:00" for d in range(1, 7)]
     assert all(r.property_id == DEMO_PROPERTY and r.unit == "kwh" for r in rows)
-    assert all(r.statistics and r.statistics[0].cost_excl_tax is not None for r in rows)
+    assert [[(s.type_, str(s.cost_excl_tax.estimated_amount)) for s in r.statistics]
+            for r in rows] == [
+        [("STANDING_CHARGE_COST", "0.00"), ("GENERATION_VALUE", amount)]
+        for amount in ("182.30", "229.32", "297.89", "293.22", "280.10", "145.75")]
+    assert {r.series for r in rows} == {kc.Series(
+        "electricity", DEMO_MPAN, DEMO_DEVICE, None, ReadingDirectionType.GENERATION,
+        F.DAY_INTERVAL, kc.ReadingQualityType.COMBINED)}
 
 
 async def test_mixed_account_every_reading_once_in_order(fake: FakeKraken) -> None:
-    """Big, small and empty properties: each reading exactly once, property by property."""
+    """Big, small and empty properties: each reading once, property by property, series by
+    series, each series as the plain loop over its own filter reads it."""
     span = {"start": datetime(2024, 9, 28, tzinfo=LONDON),
             "end": datetime(2024, 10, 12, tzinfo=LONDON)}
     rows = [key(m) for m in await collect(fake, MIXED, **span)]
-    expected = []
-    for property_id in ("700001", "700002", "700003"):
-        expected += await sequential(fake, property_id, **span)
+    home = [ElectricityFilter(supply_point="1987086500001").to_input(),
+            ElectricityFilter(supply_point=DEMO_MPAN,
+                              direction=ReadingDirectionType.GENERATION).to_input(),
+            kc.GasFilter(supply_point="3487086503").to_input()]
+    expected = await sequential(fake, "700001", **span)
+    for item in home:
+        expected += await sequential(fake, "700002", filters=[item], **span)
+    expected += await sequential(fake, "700003", **span)
     assert rows == expected
-    assert len(rows) == 3 * 48 + 14 * 48
+    assert len(rows) == 3 * 48 + 3 * 14 * 48
     assert len(set(rows)) == len(rows)
 
 
@@ -108,8 +125,10 @@ async def test_two_page_range_costs_about_two_requests(fake: FakeKraken) -> None
     per bucket."""
     fake.clear_requests()
     rows = await collect(fake, start=datetime(2024, 10, 1, tzinfo=LONDON),
-                         end=datetime(2024, 10, 5, 4, tzinfo=LONDON))  # 200 half-hours
-    data = [r for r in fake.requests if r.operation_name != "obtainKrakenToken"]
+                         end=datetime(2024, 10, 5, 4, tzinfo=LONDON),  # 200 half-hours
+                         electricity=IMPORT)
+    data = [r for r in fake.requests
+            if r.operation_name not in ("obtainKrakenToken", "getAccount")]
     assert len(rows) == 200
     refused = sum(1 for r in data if "KT-CT-1203" in r.error_codes)
     assert len(data) - refused == 2
@@ -118,7 +137,7 @@ async def test_two_page_range_costs_about_two_requests(fake: FakeKraken) -> None
 async def test_the_repeated_hour_of_a_25_hour_day_is_fetched_once(fake: FakeKraken) -> None:
     """Windows with edges inside 01:00-02:00 (twice) on 2024-10-27 lose and repeat nothing."""
     options = {"start": datetime(2024, 10, 27, tzinfo=LONDON),
-               "end": datetime(2024, 10, 28, tzinfo=LONDON)}
+               "end": datetime(2024, 10, 28, tzinfo=LONDON), "electricity": IMPORT}
     windowed = [key(m) for m in await collect(fake, page_size=3, concurrency=4, **options)]
     plain = await sequential(fake, DEMO_PROPERTY, **options)
     assert len(windowed) == 50 and windowed == plain
@@ -127,7 +146,7 @@ async def test_the_repeated_hour_of_a_25_hour_day_is_fetched_once(fake: FakeKrak
 async def test_dates_are_inclusive(fake: FakeKraken) -> None:
     """start_on..end_on covers whole local days, both ends included."""
     rows = await collect(fake, start_on=date(2024, 10, 1), end_on=date(2024, 10, 2),
-                         electricity=ElectricityFilter(frequency=F.DAY_INTERVAL))
+                         electricity=dataclasses.replace(IMPORT, frequency=F.DAY_INTERVAL))
     assert [r.start_at.date() for r in rows] == [date(2024, 10, 1), date(2024, 10, 2)]
 
 
@@ -217,7 +236,7 @@ async def test_concurrency_bounds_the_requests_in_flight(fake: FakeKraken) -> No
     """Windows parse outside their slot, yet never more than `concurrency` requests are out."""
     transport = InFlight(fake.transport())
     options = {"start": datetime(2024, 10, 1, tzinfo=LONDON),
-               "end": datetime(2024, 10, 8, tzinfo=LONDON)}
+               "end": datetime(2024, 10, 8, tzinfo=LONDON), "electricity": IMPORT}
     async with httpx.AsyncClient(transport=transport) as http, KrakenClient(
             fake.url, auth=kc.APIKey(DEMO_API_KEY), http_client=http) as kraken:
         rows = [key(m) async for m in kraken.measurements(
@@ -246,7 +265,7 @@ def test_windowed_fetch_equals_sequential_fetch(
     """For any range, frequency, timezone and concurrency, the result equals the plain loop."""
     start = datetime(2024, 1, 1, tzinfo=ZoneInfo(zone)) + timedelta(minutes=start_minutes)
     options = {"start": start, "end": start + timedelta(minutes=length_minutes),
-               "timezone": zone, "electricity": ElectricityFilter(frequency=frequency)}
+               "timezone": zone, "electricity": dataclasses.replace(IMPORT, frequency=frequency)}
 
     async def both() -> tuple[list, list]:
         windowed = await collect(fake, concurrency=concurrency, page_size=100, **options)

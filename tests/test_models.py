@@ -56,7 +56,16 @@ def day_node(day: int, value: str) -> dict:
                     "costExclTax": {"estimatedAmount": "97.875000", "costCurrency": "GBP"},
                     "costInclTax": {"estimatedAmount": "0E-18", "costCurrency": "GBP"},
                 }
-            ]
+            ],
+            "kind": {
+                "__typename": "ElectricityFiltersOutput",
+                "supplyPoint": "2700008749510",
+                "deviceId": "30-EB-5A-FF-FF-E0-91-E8",
+                "registerId": None,
+                "direction": "GENERATION",
+                "frequency": "DAY_INTERVAL",
+                "quality": "COMBINED",
+            },
         },
     }
 

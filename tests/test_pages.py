@@ -9,16 +9,31 @@ from kraken_energy_gql import records as generated
 from kraken_energy_gql.records import MoneyRecord, StatisticRecord
 from pydantic import ValidationError
 
-from kraken_energy import Cost, Measurement, MeasurementStatistic
+from kraken_energy import (
+    Cost,
+    Measurement,
+    MeasurementStatistic,
+    ReadingDirectionType,
+    ReadingFrequencyType,
+    ReadingQualityType,
+    Series,
+    SeriesFilters,
+)
 from kraken_energy._pages import property_page, records
+
+ASKED = Series("electricity", "2700008749510", direction=ReadingDirectionType.GENERATION,
+               frequency=ReadingFrequencyType.DAY_INTERVAL)
+"""The series a request's filter asked for."""
 
 
 def test_records_are_the_generated_records() -> None:
     """Cost, MeasurementStatistic and Measurement are generated from the fragments."""
     assert Cost is MoneyRecord and MeasurementStatistic is StatisticRecord
     assert Measurement is generated.Measurement
-    assert Measurement._fields == ("property_id", "typename", "value", "unit", "read_at", "source",
-                                   "statistics", "start_at", "end_at", "duration_in_seconds")
+    assert Measurement._fields == ("property_id", "series", "typename", "value", "unit",
+                                   "read_at", "source", "statistics", "kind", "start_at",
+                                   "end_at", "duration_in_seconds")
+    assert SeriesFilters is generated.SeriesFilters
     assert StatisticRecord._fields == ("type_", "label", "description", "value",
                                        "cost_excl_tax", "cost_incl_tax")
 
@@ -37,14 +52,18 @@ NODE = {"__typename": "IntervalMeasurementType", "value": "6.525000", "unit": "k
         "startAt": "2024-10-01T00:00:00+01:00", "endAt": "2024-10-02T00:00:00+01:00",
         "metaData": {"statistics": [{"type": "BRAND_NEW", "label": None, "description": None,
                                      "value": "0E-18", "costInclTax": None, "costExclTax": {
-                                         "estimatedAmount": "97.875000", "costCurrency": "GBP"}}]}}
+                                         "estimatedAmount": "97.875000", "costCurrency": "GBP"}}],
+                     "kind": {"__typename": "ElectricityFiltersOutput", "supplyPoint": None,
+                              "deviceId": "30-EB-5A-FF-FF-E0-91-E8", "registerId": None,
+                              "direction": "GENERATION", "frequency": "DAY_INTERVAL",
+                              "quality": "COMBINED"}}}
 
 
 def test_records_equal_what_the_generated_models_read() -> None:
     """A page read by the hot path gives the same values as the generated models."""
     raw = page(NODE, dict(NODE, __typename="FutureMeasurementType"))
     data = property_page().validate_json(raw)["data"]
-    fast = list(records("7", data["property"]["measurements"]))
+    fast = list(records("7", ASKED, data["property"]["measurements"]))
     generated = GetPropertyMeasurements.model_validate(
         json.loads(raw)["data"]).property_.measurements.edges
     for record, edge in zip(fast, generated, strict=True):
@@ -62,7 +81,7 @@ def test_records_equal_what_the_generated_models_read() -> None:
 def test_measurements_are_frozen_hashable_and_keep_their_statistics() -> None:
     """A Measurement hashes, equals its twin, refuses assignment, and holds built statistics."""
     data = property_page().validate_json(page(NODE, NODE))["data"]
-    first, twin = records("7", data["property"]["measurements"])
+    first, twin = records("7", ASKED, data["property"]["measurements"])
     assert first == twin and hash(first) == hash(twin) and len({first, twin}) == 1
     assert first.statistics is first.statistics  # built once, with the record
     with pytest.raises(AttributeError):
@@ -74,3 +93,26 @@ def test_interval_without_its_times_is_refused() -> None:
     broken = {k: v for k, v in NODE.items() if k != "endAt"}
     with pytest.raises(ValidationError, match="endAt"):
         property_page().validate_json(page(broken))
+
+
+def test_each_reading_names_its_series_completed_from_the_request() -> None:
+    """Kraken's utilityFilters name the series; a field it leaves out comes from the request."""
+    gas = {"__typename": "GasFiltersOutput", "supplyPoint": "3456789012", "deviceId": None,
+           "registerId": None, "frequency": "DAY_INTERVAL"}
+    nodes = [NODE, dict(NODE, metaData={"statistics": [], "kind": gas}),
+             dict(NODE, metaData={"statistics": [], "kind": None}),
+             dict(NODE, metaData={"statistics": [], "kind": {"__typename": "HeatFiltersOutput"}})]
+    data = property_page().validate_json(page(*nodes))["data"]
+    read = records("7", ASKED, data["property"]["measurements"])
+    assert read[0].series == ASKED._replace(device_id="30-EB-5A-FF-FF-E0-91-E8",
+                                            quality=ReadingQualityType.COMBINED)
+    assert read[0].kind == SeriesFilters("ElectricityFiltersOutput", None,
+                                         "30-EB-5A-FF-FF-E0-91-E8", None,
+                                         ReadingDirectionType.GENERATION,
+                                         ReadingFrequencyType.DAY_INTERVAL,
+                                         ReadingQualityType.COMBINED)
+    assert read[1].series == Series("gas", "3456789012", None, None, None,
+                                    ReadingFrequencyType.DAY_INTERVAL, None)
+    assert read[2].series is ASKED and read[2].kind is None
+    assert read[3].series == ASKED and read[3].kind.typename == "HeatFiltersOutput"
+    assert read[3].kind.supply_point is None

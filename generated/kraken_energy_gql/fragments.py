@@ -9,7 +9,15 @@ from pydantic import AwareDatetime, Field
 from kraken_energy._codegen_runtime import not_typename
 
 from .base_model import BaseModel
-from .enums import AccountStatus, DeviceStatus, DeviceType, ReadingStatisticTypeEnum
+from .enums import (
+    AccountStatus,
+    DeviceStatus,
+    DeviceType,
+    ReadingDirectionType,
+    ReadingFrequencyType,
+    ReadingQualityType,
+    ReadingStatisticTypeEnum,
+)
 
 
 class Agreement(BaseModel):
@@ -104,9 +112,16 @@ class ElectricityPoint(BaseModel):
 class ElectricityPointMeters(BaseModel):
     id: str
     serial_number: str = Field(alias="serialNumber")
+    import_meter: Optional["ElectricityPointMetersImportMeter"] = Field(
+        alias="importMeter"
+    )
     smart_devices: Optional[list[Optional["ElectricityPointMetersSmartDevices"]]] = (
         Field(alias="smartDevices")
     )
+
+
+class ElectricityPointMetersImportMeter(BaseModel):
+    id: str
 
 
 class ElectricityPointMetersSmartDevices(SmartDevice):
@@ -201,6 +216,13 @@ class IntervalReading(BaseModel):
     duration_in_seconds: int = Field(alias="durationInSeconds")
 
 
+class GasSeries(BaseModel):
+    supply_point: Optional[str] = Field(alias="supplyPoint")
+    device_id: Optional[str] = Field(alias="deviceId")
+    register_id: Optional[str] = Field(alias="registerId")
+    frequency: Optional[ReadingFrequencyType]
+
+
 class Money(BaseModel):
     estimated_amount: Decimal = Field(alias="estimatedAmount")
     cost_currency: str = Field(alias="costCurrency")
@@ -223,12 +245,63 @@ class StatisticCostInclTax(Money):
     pass
 
 
-class MeasurementMeta(BaseModel):
-    statistics: Optional[list[Optional["MeasurementMetaStatistics"]]]
+class Meta(BaseModel):
+    statistics: Optional[list[Optional["MetaStatistics"]]]
+    kind: Optional[
+        Annotated[
+            Union[
+                Annotated[
+                    Union[
+                        "MetaKindElectricityFiltersOutput",
+                        "MetaKindEmbeddedElectricityFiltersOutput",
+                        "MetaKindGasFiltersOutput",
+                    ],
+                    Field(discriminator="typename__"),
+                ],
+                "MetaKindOther",
+            ],
+            Field(union_mode="left_to_right"),
+        ]
+    ]
 
 
-class MeasurementMetaStatistics(Statistic):
+class MetaKindOther(BaseModel):
+    typename__: Annotated[
+        str,
+        not_typename(
+            "ElectricityFiltersOutput",
+            "EmbeddedElectricityFiltersOutput",
+            "GasFiltersOutput",
+        ),
+    ] = Field(alias="__typename")
+
+
+class MetaStatistics(Statistic):
     pass
+
+
+class MetaKindElectricityFiltersOutput(BaseModel):
+    typename__: Literal["ElectricityFiltersOutput"] = Field(alias="__typename")
+    supply_point: Optional[str] = Field(alias="supplyPoint")
+    device_id: Optional[str] = Field(alias="deviceId")
+    register_id: Optional[str] = Field(alias="registerId")
+    direction: Optional[ReadingDirectionType]
+    frequency: Optional[ReadingFrequencyType]
+    quality: Optional[ReadingQualityType]
+
+
+class MetaKindEmbeddedElectricityFiltersOutput(BaseModel):
+    typename__: Literal["EmbeddedElectricityFiltersOutput"] = Field(alias="__typename")
+    supply_point: Optional[str] = Field(alias="supplyPoint")
+    device_id: Optional[str] = Field(alias="deviceId")
+    register_id: Optional[str] = Field(alias="registerId")
+    direction: Optional[ReadingDirectionType]
+    frequency: Optional[ReadingFrequencyType]
+    quality: Optional[ReadingQualityType]
+
+
+class MetaKindGasFiltersOutput(GasSeries):
+    typename__: Literal["GasFiltersOutput"] = Field(alias="__typename")
 
 
 class Reading(BaseModel):
@@ -239,7 +312,7 @@ class Reading(BaseModel):
     meta_data: Optional["ReadingMetaData"] = Field(alias="metaData")
 
 
-class ReadingMetaData(MeasurementMeta):
+class ReadingMetaData(Meta):
     pass
 
 
@@ -270,7 +343,7 @@ class EdgeNodeIntervalMeasurementType(IntervalReading):
     )
 
 
-class EdgeNodeIntervalMeasurementTypeMetaData(MeasurementMeta):
+class EdgeNodeIntervalMeasurementTypeMetaData(Meta):
     pass
 
 

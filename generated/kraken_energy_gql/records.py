@@ -15,10 +15,22 @@ from pydantic import AwareDatetime, Field, JsonValue
 from typing_extensions import TypedDict
 
 from kraken_energy._codegen_runtime import not_typename
+from kraken_energy._series import Series
 
-from .enums import AccountStatus, DeviceStatus, DeviceType, ReadingStatisticTypeEnum
+from .enums import (
+    AccountStatus,
+    DeviceStatus,
+    DeviceType,
+    ReadingDirectionType,
+    ReadingFrequencyType,
+    ReadingQualityType,
+    ReadingStatisticTypeEnum,
+)
 
 _new = tuple.__new__
+ElectricityPointMetersImportMeterData = TypedDict(
+    "ElectricityPointMetersImportMeterData", {"id": str}
+)
 ElectricityPointMetersSmartDevicesData = TypedDict(
     "ElectricityPointMetersSmartDevicesData",
     {
@@ -33,6 +45,7 @@ ElectricityPointMetersData = TypedDict(
     {
         "id": str,
         "serialNumber": str,
+        "importMeter": Optional[ElectricityPointMetersImportMeterData],
         "smartDevices": Optional[
             list[Optional[ElectricityPointMetersSmartDevicesData]]
         ],
@@ -247,8 +260,8 @@ StatisticCostExclTaxData = TypedDict(
 StatisticCostInclTaxData = TypedDict(
     "StatisticCostInclTaxData", {"estimatedAmount": Decimal, "costCurrency": str}
 )
-MeasurementMetaStatisticsData = TypedDict(
-    "MeasurementMetaStatisticsData",
+MetaStatisticsData = TypedDict(
+    "MetaStatisticsData",
     {
         "type": Optional[ReadingStatisticTypeEnum],
         "label": Optional[str],
@@ -258,9 +271,74 @@ MeasurementMetaStatisticsData = TypedDict(
         "costInclTax": Optional[StatisticCostInclTaxData],
     },
 )
+MetaKindElectricityFiltersOutputData = TypedDict(
+    "MetaKindElectricityFiltersOutputData",
+    {
+        "__typename": Literal["ElectricityFiltersOutput"],
+        "supplyPoint": Optional[str],
+        "deviceId": Optional[str],
+        "registerId": Optional[str],
+        "direction": Optional[ReadingDirectionType],
+        "frequency": Optional[ReadingFrequencyType],
+        "quality": Optional[ReadingQualityType],
+    },
+)
+MetaKindEmbeddedElectricityFiltersOutputData = TypedDict(
+    "MetaKindEmbeddedElectricityFiltersOutputData",
+    {
+        "__typename": Literal["EmbeddedElectricityFiltersOutput"],
+        "supplyPoint": Optional[str],
+        "deviceId": Optional[str],
+        "registerId": Optional[str],
+        "direction": Optional[ReadingDirectionType],
+        "frequency": Optional[ReadingFrequencyType],
+        "quality": Optional[ReadingQualityType],
+    },
+)
+MetaKindGasFiltersOutputData = TypedDict(
+    "MetaKindGasFiltersOutputData",
+    {
+        "supplyPoint": Optional[str],
+        "deviceId": Optional[str],
+        "registerId": Optional[str],
+        "frequency": Optional[ReadingFrequencyType],
+        "__typename": Literal["GasFiltersOutput"],
+    },
+)
+MetaKindOtherData = TypedDict(
+    "MetaKindOtherData",
+    {
+        "__typename": Annotated[
+            str,
+            not_typename(
+                "ElectricityFiltersOutput",
+                "EmbeddedElectricityFiltersOutput",
+                "GasFiltersOutput",
+            ),
+        ]
+    },
+)
 EdgeNodeIntervalMeasurementTypeMetaDataData = TypedDict(
     "EdgeNodeIntervalMeasurementTypeMetaDataData",
-    {"statistics": Optional[list[Optional[MeasurementMetaStatisticsData]]]},
+    {
+        "statistics": Optional[list[Optional[MetaStatisticsData]]],
+        "kind": Optional[
+            Annotated[
+                Union[
+                    Annotated[
+                        Union[
+                            MetaKindElectricityFiltersOutputData,
+                            MetaKindEmbeddedElectricityFiltersOutputData,
+                            MetaKindGasFiltersOutputData,
+                        ],
+                        Field(discriminator="__typename"),
+                    ],
+                    MetaKindOtherData,
+                ],
+                Field(union_mode="left_to_right"),
+            ]
+        ],
+    },
 )
 EdgeNodeIntervalMeasurementTypeData = TypedDict(
     "EdgeNodeIntervalMeasurementTypeData",
@@ -278,7 +356,25 @@ EdgeNodeIntervalMeasurementTypeData = TypedDict(
 )
 ReadingMetaDataData = TypedDict(
     "ReadingMetaDataData",
-    {"statistics": Optional[list[Optional[MeasurementMetaStatisticsData]]]},
+    {
+        "statistics": Optional[list[Optional[MetaStatisticsData]]],
+        "kind": Optional[
+            Annotated[
+                Union[
+                    Annotated[
+                        Union[
+                            MetaKindElectricityFiltersOutputData,
+                            MetaKindEmbeddedElectricityFiltersOutputData,
+                            MetaKindGasFiltersOutputData,
+                        ],
+                        Field(discriminator="__typename"),
+                    ],
+                    MetaKindOtherData,
+                ],
+                Field(union_mode="left_to_right"),
+            ]
+        ],
+    },
 )
 EdgeNodeMeasurementInterfaceData = TypedDict(
     "EdgeNodeMeasurementInterfaceData",
@@ -322,6 +418,15 @@ GasPointData = TypedDict(
         "mprn": Optional[str],
         "meters": Optional[list[Optional[GasPointMetersData]]],
         "agreements": Optional[list[Optional[GasPointAgreementsData]]],
+    },
+)
+GasSeriesData = TypedDict(
+    "GasSeriesData",
+    {
+        "supplyPoint": Optional[str],
+        "deviceId": Optional[str],
+        "registerId": Optional[str],
+        "frequency": Optional[ReadingFrequencyType],
     },
 )
 GetAccountData = TypedDict("GetAccountData", {"account": Optional[AccountDetailsData]})
@@ -417,10 +522,6 @@ IntervalReadingData = TypedDict(
     "IntervalReadingData",
     {"startAt": AwareDatetime, "endAt": AwareDatetime, "durationInSeconds": int},
 )
-MeasurementMetaData = TypedDict(
-    "MeasurementMetaData",
-    {"statistics": Optional[list[Optional[MeasurementMetaStatisticsData]]]},
-)
 MeasurementPageData = TypedDict(
     "MeasurementPageData",
     {
@@ -428,6 +529,28 @@ MeasurementPageData = TypedDict(
         "edgeCount": int,
         "pageInfo": MeasurementPagePageInfoData,
         "edges": list[Optional[MeasurementPageEdgesData]],
+    },
+)
+MetaData = TypedDict(
+    "MetaData",
+    {
+        "statistics": Optional[list[Optional[MetaStatisticsData]]],
+        "kind": Optional[
+            Annotated[
+                Union[
+                    Annotated[
+                        Union[
+                            MetaKindElectricityFiltersOutputData,
+                            MetaKindEmbeddedElectricityFiltersOutputData,
+                            MetaKindGasFiltersOutputData,
+                        ],
+                        Field(discriminator="__typename"),
+                    ],
+                    MetaKindOtherData,
+                ],
+                Field(union_mode="left_to_right"),
+            ]
+        ],
     },
 )
 MoneyData = TypedDict("MoneyData", {"estimatedAmount": Decimal, "costCurrency": str})
@@ -504,6 +627,23 @@ TariffData = TypedDict(
         "displayName": Optional[str],
     },
 )
+
+
+class GasSeriesRecord(NamedTuple):
+    """`fragment GasSeries` as an immutable record."""
+
+    supply_point: Optional[str]
+    device_id: Optional[str]
+    register_id: Optional[str]
+    frequency: Optional[ReadingFrequencyType]
+
+
+def gas_series_record(data: GasSeriesData) -> GasSeriesRecord:
+    """Build a `GasSeriesRecord` from the data of `fragment GasSeries`."""
+    return _new(
+        GasSeriesRecord,
+        (data["supplyPoint"], data["deviceId"], data["registerId"], data["frequency"]),
+    )
 
 
 class IntervalReadingRecord(NamedTuple):
@@ -614,16 +754,81 @@ def tariff_record(data: TariffData) -> TariffRecord:
     )
 
 
+class SeriesFilters(NamedTuple):
+    """`Meta.kind`, every member of its union, as one immutable record."""
+
+    typename: str
+    supply_point: Optional[str]
+    device_id: Optional[str]
+    register_id: Optional[str]
+    direction: Optional[ReadingDirectionType]
+    frequency: Optional[ReadingFrequencyType]
+    quality: Optional[ReadingQualityType]
+
+
+def series_filters_record(
+    data: Union[
+        MetaKindElectricityFiltersOutputData,
+        MetaKindEmbeddedElectricityFiltersOutputData,
+        MetaKindGasFiltersOutputData,
+        MetaKindOtherData,
+    ],
+) -> SeriesFilters:
+    """Build a `SeriesFilters` from the data of any member of `Meta.kind`."""
+    supply_point: Optional[str] = None
+    device_id: Optional[str] = None
+    register_id: Optional[str] = None
+    direction: Optional[ReadingDirectionType] = None
+    frequency: Optional[ReadingFrequencyType] = None
+    quality: Optional[ReadingQualityType] = None
+    if data["__typename"] == "ElectricityFiltersOutput":
+        member = cast(MetaKindElectricityFiltersOutputData, data)
+        supply_point = member["supplyPoint"]
+        device_id = member["deviceId"]
+        register_id = member["registerId"]
+        direction = member["direction"]
+        frequency = member["frequency"]
+        quality = member["quality"]
+    elif data["__typename"] == "EmbeddedElectricityFiltersOutput":
+        member_1 = cast(MetaKindEmbeddedElectricityFiltersOutputData, data)
+        supply_point = member_1["supplyPoint"]
+        device_id = member_1["deviceId"]
+        register_id = member_1["registerId"]
+        direction = member_1["direction"]
+        frequency = member_1["frequency"]
+        quality = member_1["quality"]
+    elif data["__typename"] == "GasFiltersOutput":
+        member_2 = cast(MetaKindGasFiltersOutputData, data)
+        supply_point = member_2["supplyPoint"]
+        device_id = member_2["deviceId"]
+        register_id = member_2["registerId"]
+        frequency = member_2["frequency"]
+    return _new(
+        SeriesFilters,
+        (
+            data["__typename"],
+            supply_point,
+            device_id,
+            register_id,
+            direction,
+            frequency,
+            quality,
+        ),
+    )
+
+
 class Measurement(NamedTuple):
     """`Edge.node`, every member of its union, as one immutable record."""
 
     property_id: str
+    series: Series
     typename: str
     value: Decimal
     unit: str
     read_at: AwareDatetime
     source: str
     statistics: tuple[StatisticRecord, ...]
+    kind: Optional[SeriesFilters]
     start_at: Optional[AwareDatetime]
     end_at: Optional[AwareDatetime]
     duration_in_seconds: Optional[int]
@@ -631,6 +836,7 @@ class Measurement(NamedTuple):
 
 def measurement_record(
     property_id: str,
+    series: Series,
     data: Union[EdgeNodeIntervalMeasurementTypeData, EdgeNodeMeasurementInterfaceData],
 ) -> Measurement:
     """Build a `Measurement` from the data of any member of `Edge.node`."""
@@ -647,6 +853,7 @@ def measurement_record(
         Measurement,
         (
             property_id,
+            series,
             data["__typename"],
             data["value"],
             data["unit"],
@@ -661,6 +868,13 @@ def measurement_record(
             )
             if meta_data_ is not None
             else (),
+            (
+                None
+                if (value := meta_data_["kind"]) is None
+                else series_filters_record(value)
+            )
+            if meta_data_ is not None
+            else None,
             start_at,
             end_at,
             duration_in_seconds,

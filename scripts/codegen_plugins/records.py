@@ -91,6 +91,9 @@ class RecordsPlugin(Plugin):
             body += self._record(name)
         built = {name: _FlatRecord(self, name, spec) for name, spec in sorted(self.flat.items())}
         statements = {name: record.build() for name, record in built.items()}
+        imported = sorted({i for record in built.values() for i in record.imports})
+        at = len(self.imports) + 1  # after the generated imports, before the records
+        body[at:at] = [ast.ImportFrom(module, [ast.alias(name)], 0) for module, name in imported]
         emitted: list[str] = []
 
         def emit(name: str) -> None:  # a record after the records it holds
@@ -312,8 +315,20 @@ class _FlatRecord:
             for attribute, (key, annotation) in plugin._fields(owner).items()
             if response_name in (key, attribute)
         )
-        self.members = sorted(plugin._references(annotation), key=self._is_fallback)
-        self.context: dict[str, str] = dict(spec.get("context", {}))
+        # By name after the fallback test: `_references` is a set, its order changes per run.
+        self.members = sorted(
+            plugin._references(annotation), key=lambda m: (self._is_fallback(m), m)
+        )
+        # A context type is a builtin (`str`) or `module:Name`, imported by records.py: a value
+        # only the hand-written layer can make (e.g. a reading's series, completed from the
+        # request where the wire leaves a field out).
+        self.context: dict[str, str] = {}
+        self.imports: set[tuple[str, str]] = set()
+        for field, kind in dict(spec.get("context", {})).items():
+            module, _, type_name = str(kind).rpartition(":")
+            if module:
+                self.imports.add((module, type_name))
+            self.context[field] = type_name
         self.recordable = plugin._recordable()
         self.uses: set[str] = set()  # other flat records this one holds
 
@@ -422,20 +437,24 @@ class _FlatRecord:
         ]
         lines += [f"    {column}: {kind} = None" for column, kind in specific.items()]
         outers = {c for m in self.members for c in per_member[m] if c.startswith("(")}
-        for member in self.members:
+        branch = "if"
+        for number, member in enumerate(self.members):
             names = _literal_values(self._typename(member))
             mine = [c for c in specific if c in per_member[member]]
             if not names or not mine:
                 continue
-            lines.append(f'    if data["__typename"] == "{names[0]}":')
-            lines.append(f"        member = cast({member}Data, data)")
+            # One name per member: a name cast to two types would not type-check.
+            typed = "member" if number == 0 else f"member_{number}"
+            lines.append(f'    {branch} data["__typename"] == "{names[0]}":')
+            branch = "elif"
+            lines.append(f"        {typed} = cast({member}Data, data)")
             lines += [  # an inlined object only this member has
-                f"        {c[1:-1]} = {per_member[member][c][1].replace('data[', 'member[')}"
+                f"        {c[1:-1]} = {per_member[member][c][1].replace('data[', typed + '[')}"
                 for c in sorted(outers - set(shared))
                 if c in per_member[member]
             ]
             lines += [
-                f"        {c} = {per_member[member][c][1].replace('data[', 'member[')}"
+                f"        {c} = {per_member[member][c][1].replace('data[', typed + '[')}"
                 for c in mine
             ]
         values = [*self.context, 'data["__typename"]']

@@ -84,7 +84,8 @@ if TYPE_CHECKING:
         ElectricityFilter,
         GasFilter,
     )
-    from ._pages import Cost, Measurement, MeasurementStatistic
+    from ._pages import Cost, Measurement, MeasurementStatistic, SeriesFilters
+    from ._series import PropertySeries, Series, account_series
     from .sync import AllowanceExhaustedError, StoreError
 
 # The measurement pipeline and its types load on first use, keeping `import kraken_energy` fast.
@@ -99,7 +100,10 @@ _LAZY = {
         ),
         "kraken_energy._measurements",
     ),
-    **dict.fromkeys(("Cost", "Measurement", "MeasurementStatistic"), "kraken_energy._pages"),
+    **dict.fromkeys(
+        ("Cost", "Measurement", "MeasurementStatistic", "SeriesFilters"), "kraken_energy._pages"
+    ),
+    **dict.fromkeys(("PropertySeries", "Series", "account_series"), "kraken_energy._series"),
     # The sync's errors belong to the one tree; the sync itself loads with its first use.
     **dict.fromkeys(("AllowanceExhaustedError", "StoreError"), "kraken_energy.sync"),
     **dict.fromkeys(
@@ -179,6 +183,7 @@ __all__ = [
     "PaginationLoopError",
     "Paginator",
     "PreSignedKey",
+    "PropertySeries",
     "QueryTooComplexError",
     "RateLimitedError",
     "ReadingDirectionType",
@@ -188,6 +193,8 @@ __all__ = [
     "RefreshToken",
     "RequestTimeoutError",
     "RetryPolicy",
+    "Series",
+    "SeriesFilters",
     "ServiceUnavailableError",
     "StoreError",
     "Token",
@@ -195,5 +202,6 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "__version__",
+    "account_series",
     "set_retry_testing",
 ]

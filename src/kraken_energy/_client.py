@@ -232,11 +232,14 @@ class KrakenClient(Client):
         """Every reading of an account's properties in a range, each exactly once, in order.
 
         The range is [start, end) (aware datetimes) or the inclusive dates start_on..end_on;
-        buckets lie wholly inside it. Readings come property by property, in time order. Long
-        ranges are fetched as concurrent windows aligned to the frequency's buckets in
-        `timezone`, never with more requests than the pages they need. On a rate limit the
-        fetch halves its concurrency (not below 1) and grows it back by one after a run of
-        successes; `stats` reports what it met, and a debug log line sums it up at the end.
+        buckets lie wholly inside it. Readings come property by property, series by series
+        (`Measurement.series`: utility, supply point, device, register, direction, frequency,
+        quality), each series in time order; a (property, series, start) never repeats. With no
+        filter every series of the account is fetched; with `electricity` and/or `gas`, only the
+        series they match. Long ranges are fetched as concurrent windows aligned to the
+        frequency's buckets in `timezone`, never with more requests than the pages they need. On
+        a rate limit the fetch halves its concurrency (not below 1) and grows it back by one
+        after a run of successes; `stats` reports what it met, and a debug line sums it up.
 
         Args:
             account_number: e.g. "A-F523797D".
@@ -245,8 +248,9 @@ class KrakenClient(Client):
             start_on: instead of start, the first day of the range (inclusive).
             end_on: instead of end, the last day of the range (inclusive).
             timezone: an IANA name; bucket boundaries and returned offsets follow it.
-            electricity: which electricity readings (frequency, direction, supply point ...).
-            gas: which gas readings (frequency, supply point, device ...).
+            electricity: which electricity series (supply point, device, direction: None is
+                any) and how they are read (frequency, register, quality).
+            gas: which gas series (supply point, device) and how (frequency, register).
             property_id: only this property of the account.
             page_size: records per request (default 1000, falling back when refused).
             concurrency: windows in flight at once (default `DEFAULT_CONCURRENCY`).
@@ -259,7 +263,9 @@ class KrakenClient(Client):
 
         Raises:
             InvalidArgumentError: a missing or naive end of the range, an unknown timezone, a
-                page size or concurrency below 1 (before any request).
+                page size or concurrency below 1 (before any request); a filter or property id
+                that matches nothing on the account, naming the value and listing the account's
+                supply points (before any measurement request).
             NotFoundError: no such account (KT-CT-4178) or property.
             KrakenError: whatever else Kraken answers, after the retry policy.
 

@@ -1,19 +1,23 @@
 """Every reading of an account's properties, exactly once, in order, fetched concurrently.
 
 How a fetch runs:
-1. one account-level request (`getMeasurements`) brings the first page of every property, with
-   each property's `totalCount` for the whole range (or one `getPropertyMeasurements` when a
-   single property is asked for);
-2. a property with more pages continues through `property(id:)`. When the rest of its range,
+1. one `getAccount` request finds the account's series (`_series.account_series`): one per
+   meter point and smart meter device, export points GENERATION. Kraken's filter defaults to
+   one series (electricity CONSUMPTION at RAW_INTERVAL), so each series is asked for with a
+   filter of its own; a filter that matches nothing on the account fails here, before any
+   measurement request;
+2. the first page of every series (`getPropertyMeasurements`, one filter) is fetched at once,
+   with each series' `totalCount` for the whole range;
+3. a series with more pages continues through `property(id:)`. When the rest of its range,
    split into windows of one page's worth of buckets each (aligned to the frequency's bucket
    boundaries in the requested timezone), needs no more requests than its `totalCount` says
    the pages need, the windows are fetched concurrently; otherwise (sparse data, unknown bucket
    widths) the cursor is followed page by page;
-3. readings are emitted property by property, in time order, as soon as their turn comes. At
-   most `concurrency` requests are on the wire; each window parses its page after its request
-   is done, and at most twice `concurrency` windows are held at once, so memory is bounded by
-   page size times concurrency.
-4. every request of the fetch shares one `AdaptiveConcurrency`: a rate limit halves the requests
+4. readings are emitted property by property, series by series, each series in time order, as
+   soon as their turn comes. At most `concurrency` requests are on the wire; each window parses
+   its page after its request is done, and at most twice `concurrency` windows are held at
+   once, so memory is bounded by page size times concurrency.
+5. every request of the fetch shares one `AdaptiveConcurrency`: a rate limit halves the requests
    allowed on the wire (on top of the client's cooldown) and a run of successes grows them back;
    `FetchStats` and a debug line at the end report it.
 """
@@ -31,7 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kraken_energy_gql.client import GET_MEASUREMENTS, GET_PROPERTY_MEASUREMENTS
+from kraken_energy_gql.client import GET_ACCOUNT, GET_PROPERTY_MEASUREMENTS
 from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType, ReadingQualityType
 from kraken_energy_gql.input_types import (
     ElectricityFiltersInput,
@@ -43,9 +47,11 @@ from pydantic import TypeAdapter
 from ._client import _EXCHANGE_SLOTS, share_exchange_slots
 from ._codegen_runtime import Operation
 from ._errors import InvalidArgumentError, NotFoundError
-from ._pages import Measurement, account_page, last_end, property_page, records
+from ._pages import Measurement, last_end, property_page, records
 from ._pagination import DEFAULT_MAX_PAGES, Connection, advance, fetch_page, too_many_pages
 from ._ratelimit import AdaptiveConcurrency, FetchStats
+from ._series import PropertySeries, account_series
+from ._validation import result_envelope
 from ._windows import has_buckets, windows
 
 if TYPE_CHECKING:
@@ -73,7 +79,11 @@ PROPERTY_MEASUREMENTS: Final[Connection[GetPropertyMeasurements]] = Connection(
 
 @dataclass(frozen=True, slots=True)
 class ElectricityFilter:
-    """Which electricity readings to fetch; None leaves Kraken's default for that field."""
+    """Which electricity series to fetch, and how: every one its given fields match.
+
+    `supply_point`, `device_id` and `direction` select among the account's series (None: any);
+    `frequency`, `register_id` and `quality` say how each is read (None: Kraken's default).
+    """
 
     frequency: ReadingFrequencyType = ReadingFrequencyType.RAW_INTERVAL
     direction: ReadingDirectionType | None = None
@@ -101,7 +111,7 @@ class ElectricityFilter:
 
 @dataclass(frozen=True, slots=True)
 class GasFilter:
-    """Which gas readings to fetch (gas has no direction)."""
+    """Which gas series to fetch (gas has no direction): as `ElectricityFilter` does."""
 
     frequency: ReadingFrequencyType = ReadingFrequencyType.RAW_INTERVAL
     supply_point: str | None = None
@@ -128,12 +138,19 @@ class _Request:
     start: datetime
     end: datetime
     zone: ZoneInfo
+    electricity: ElectricityFilter | None
+    gas: GasFilter | None
     filters: list[UtilityFiltersInput]
+    """What this request sends: the one filter of its series."""
     frequency: ReadingFrequencyType | None
     page_size: int
     concurrency: int
     slots: AdaptiveConcurrency | None = field(default=None, compare=False)
     """The fetch's requests on the wire, adapted to rate limits; set when the fetch starts."""
+
+    def for_series(self, entry: PropertySeries) -> _Request:
+        """Return the request of one series: its filter alone, its frequency's buckets."""
+        return dataclasses.replace(self, filters=[entry.filter], frequency=entry.series.frequency)
 
     def variables(
         self, start: datetime | None = None, end: datetime | None = None
@@ -189,14 +206,14 @@ def plan(
         raise InvalidArgumentError("page_size", f"must be at least 1, got {page_size}")
     if concurrency is not None and concurrency < 1:
         raise InvalidArgumentError("concurrency", f"must be at least 1, got {concurrency}")
-    chosen = [f for f in (electricity, gas) if f is not None]
-    frequencies = {f.frequency for f in chosen} or {ReadingFrequencyType.RAW_INTERVAL}
     return _Request(
         start=start.astimezone(zone),
         end=end.astimezone(zone),
         zone=zone,
-        filters=[f.to_input() for f in chosen],
-        frequency=frequencies.pop() if len(frequencies) == 1 else None,
+        electricity=electricity,
+        gas=gas,
+        filters=[],
+        frequency=None,
         page_size=page_size or DEFAULT_MEASUREMENTS_PAGE_SIZE,
         concurrency=concurrency or DEFAULT_CONCURRENCY,
     )
@@ -210,7 +227,7 @@ async def fetch_measurements(
     on_total: Callable[[str, int, int], None] | None = None,
     stats: FetchStats | None = None,
 ) -> AsyncIterator[Measurement]:
-    """Yield every reading the request covers, property by property, each exactly once."""
+    """Yield every reading the request covers, property by property, series by series."""
     slots = AdaptiveConcurrency(request.concurrency, stats)
     request = dataclasses.replace(request, slots=slots)
     try:
@@ -229,6 +246,25 @@ async def fetch_measurements(
         )
 
 
+async def discover(
+    client: KrakenClient, account_number: str, property_id: str | None, request: _Request
+) -> list[PropertySeries]:
+    """Find the account's series the request's filters select (one `getAccount` request).
+
+    Raises:
+        NotFoundError: no such account (KT-CT-4178).
+        InvalidArgumentError: a filter or the property id matches nothing on the account.
+    """
+    data = await client.send_operation(
+        GET_ACCOUNT, {"accountNumber": account_number}, result_envelope(GET_ACCOUNT)
+    )
+    if data.account is None:
+        raise NotFoundError([{"message": f"No account {account_number}."}], None, "getAccount")
+    return account_series(
+        data.account, electricity=request.electricity, gas=request.gas, property_id=property_id
+    )
+
+
 async def _batches(
     client: KrakenClient,
     account_number: str,
@@ -237,47 +273,38 @@ async def _batches(
     on_total: Callable[[str, int, int], None] | None,
 ) -> AsyncIterator[list[Measurement]]:
     """Yield the readings page by page: one hop per page, not per reading, inside the pipeline."""
-    if property_id is None:
+    entries = await discover(client, account_number, property_id, request)
+    send = _sender(client, GET_PROPERTY_MEASUREMENTS, property_page(), request)
+
+    async def first_page(entry: PropertySeries) -> tuple[MeasurementPageData | None, int]:
         data, size = await fetch_page(
-            _sender(client, GET_MEASUREMENTS, account_page(), request),
-            PROPERTY_MEASUREMENTS,  # the size Kraken accepts is the field's, whatever the result
-            client.page_sizes,
-            request.page_size,
-            {"accountNumber": account_number, **request.variables()},
-        )
-        if data["account"] is None:
-            raise NotFoundError(
-                [{"message": f"No account {account_number}."}], None, "getMeasurements"
-            )
-        firsts = [
-            (p["id"] or "", p["measurements"])
-            for p in data["account"]["properties"] or ()
-            if p is not None
-        ]
-    else:
-        single, size = await fetch_page(
-            _sender(client, GET_PROPERTY_MEASUREMENTS, property_page(), request),
+            send,
             PROPERTY_MEASUREMENTS,
             client.page_sizes,
             request.page_size,
-            {"propertyId": property_id, **request.variables()},
+            {"propertyId": entry.property_id, **request.for_series(entry).variables()},
         )
-        if single["property"] is None:
+        if data["property"] is None:
             raise NotFoundError(
-                [{"message": f"No property {property_id}."}], None, "getPropertyMeasurements"
+                [{"message": f"No property {entry.property_id}."}], None, "getPropertyMeasurements"
             )
-        firsts = [(single["property"]["id"] or property_id, single["property"]["measurements"])]
-    request = dataclasses.replace(request, page_size=size)
+        return data["property"]["measurements"], size
+
+    firsts = [page async for page in _in_order(first_page, entries, request.concurrency)]
     if on_total is not None:  # every total at once, so progress knows the whole fetch's size
-        for identifier, page in firsts:
-            if page is not None:
-                on_total(identifier, page["totalCount"], size)
-    for identifier, page in firsts:
+        totals: dict[str, tuple[int, int]] = {}
+        for entry, (page, size) in zip(entries, firsts, strict=True):
+            count, _ = totals.get(entry.property_id, (0, size))
+            totals[entry.property_id] = (count + (page["totalCount"] if page else 0), size)
+        for identifier, (count, size) in totals.items():
+            on_total(identifier, count, size)
+    for entry, (page, size) in zip(entries, firsts, strict=True):
         if page is None:
             continue
-        yield records(identifier, page)
+        yield records(entry.property_id, entry.series, page)
         if page["pageInfo"]["hasNextPage"]:
-            async for batch in _rest_of_property(client, identifier, page, request):
+            series_request = dataclasses.replace(request.for_series(entry), page_size=size)
+            async for batch in _rest_of_series(client, entry, page, series_request):
                 yield batch
 
 
@@ -299,10 +326,10 @@ def _sender(
     return send
 
 
-async def _rest_of_property(
-    client: KrakenClient, property_id: str, first: MeasurementPageData, request: _Request
+async def _rest_of_series(
+    client: KrakenClient, entry: PropertySeries, first: MeasurementPageData, request: _Request
 ) -> AsyncIterator[list[Measurement]]:
-    """Fetch the pages after a property's first: in windows when that costs no extra requests."""
+    """Fetch the pages after a series' first: in windows when that costs no extra requests."""
     last = last_end(first)
     remaining = first["totalCount"] - len(first["edges"])
     pages_needed = math.ceil(remaining / request.page_size)
@@ -317,14 +344,12 @@ async def _rest_of_property(
         spans = windows(resume, request.end, request.frequency, request.zone, request.page_size)
     if not spans or len(spans) > pages_needed + 1:
         # Sparse data or unknown bucket widths: windows would cost more requests than pages.
-        async for batch in _pages(
-            client, property_id, request, cursor=first["pageInfo"]["endCursor"]
-        ):
+        async for batch in _pages(client, entry, request, cursor=first["pageInfo"]["endCursor"]):
             yield batch
         return
 
     async def window(span: tuple[datetime, datetime]) -> list[Measurement]:
-        batches = [batch async for batch in _pages(client, property_id, request, *span)]
+        batches = [batch async for batch in _pages(client, entry, request, *span)]
         return batches[0] if len(batches) == 1 else [m for batch in batches for m in batch]
 
     async for batch in _in_order(window, spans, request.concurrency, request.slots):
@@ -333,15 +358,16 @@ async def _rest_of_property(
 
 async def _pages(
     client: KrakenClient,
-    property_id: str,
+    entry: PropertySeries,
     request: _Request,
     start: datetime | None = None,
     end: datetime | None = None,
     *,
     cursor: str | None = None,
 ) -> AsyncIterator[list[Measurement]]:
-    """Follow one property's cursor through [start, end), yielding its readings page by page."""
+    """Follow one series' cursor through [start, end), yielding its readings page by page."""
     send = _sender(client, GET_PROPERTY_MEASUREMENTS, property_page(), request)
+    property_id, series = entry.property_id, entry.series
     variables = {"propertyId": property_id, **request.variables(start, end)}
     seen: set[str] = set()
     size = request.page_size
@@ -352,7 +378,7 @@ async def _pages(
         page = data["property"]["measurements"] if data["property"] else None
         if page is None:
             return
-        yield records(property_id, page)
+        yield records(property_id, series, page)
         if not page["pageInfo"]["hasNextPage"]:
             return
         cursor = advance(

@@ -9,9 +9,12 @@ and turns each reading into one `Measurement`.
 
 `Measurement` is generated (`[tool.kraken-codegen.flat-records]` in pyproject.toml): one reading
 of one property as a frozen, hashable named tuple, its statistics built once with it:
-`property_id` (given by this layer), `typename` (the node's GraphQL type, kept even when
-unknown), `value` (an exact `Decimal`: `str(value)` is the string Kraken sent), `unit`,
-`read_at`, `source`, `statistics` (a tuple of `MeasurementStatistic`, in the order sent), and
+`property_id` (given by this layer), `series` (a `Series`: Kraken's `utilityFilters`
+completed from the request's filter where it leaves a field out), `typename` (the node's GraphQL
+type, kept even when unknown), `value` (an exact `Decimal`: `str(value)` is the string Kraken
+sent), `unit`,
+`read_at`, `source`, `statistics` (a tuple of `MeasurementStatistic`, in the order sent), `kind`
+(a `SeriesFilters`: the `utilityFilters` exactly as sent, None when Kraken sent none), and
 `IntervalReading`'s `start_at`, `end_at` (aware, in the requested timezone's offset) and
 `duration_in_seconds`, each None on a point reading.
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
-from typing import Final, cast
+from typing import Any, Final, cast
 
 from kraken_energy_gql.records import (
     EdgeNodeIntervalMeasurementTypeData,
@@ -32,8 +35,10 @@ from kraken_energy_gql.records import (
     measurement_record,
 )
 from kraken_energy_gql.records import Measurement as Measurement
+from kraken_energy_gql.records import SeriesFilters as SeriesFilters
 from pydantic import TypeAdapter
 
+from ._series import Series, series_of
 from ._validation import Answer
 
 INTERVAL_TYPENAME: Final = "IntervalMeasurementType"
@@ -60,17 +65,31 @@ def property_page() -> TypeAdapter[Answer[GetPropertyMeasurementsData]]:
     return TypeAdapter(Answer[GetPropertyMeasurementsData])
 
 
-def records(property_id: str, connection: MeasurementPageData) -> list[Measurement]:
+def records(property_id: str, series: Series, connection: MeasurementPageData) -> list[Measurement]:
     """Build the page's readings as Measurements, in the page's order (null edges skipped).
 
-    An interval reading always has its start and end here: the page's validation requires them.
+    `series` is the one the request's filter asked for: each reading's own comes from Kraken's
+    `utilityFilters` (`kind`), a field Kraken left out taken from `series`. A page holds one or
+    two distinct `kind`s, so each is completed once per page, not once per reading. An interval
+    reading always has its start and end here: the page's validation requires them.
     """
     build = measurement_record
-    return [
-        build(property_id, node)
-        for edge in connection["edges"]
-        if edge is not None and (node := edge["node"]) is not None
-    ]
+    known: dict[tuple[Any, ...], Series] = {}
+    built: list[Measurement] = []
+    for edge in connection["edges"]:
+        if edge is None or (node := edge["node"]) is None:
+            continue
+        meta = node["metaData"]
+        kind = meta["kind"] if meta is not None else None
+        if kind is None:
+            built.append(build(property_id, series, node))
+            continue
+        key = tuple(kind.values())
+        own = known.get(key)
+        if own is None:
+            own = known[key] = series_of(cast(dict[str, Any], kind), series)
+        built.append(build(property_id, own, node))
+    return built
 
 
 def last_end(connection: MeasurementPageData) -> datetime | None:

@@ -26,21 +26,21 @@ query getViewerAccounts {
 def test_viewer_lists_the_demo_users_accounts(
     fake: FakeKraken, client: httpx.Client, token: str
 ) -> None:
-    """The demo user's viewer holds its two accounts, with the documented identifiers."""
+    """The demo user's viewer holds its three accounts, with the documented identifiers."""
     body = gql(client, fake.url, DISCOVERY, token=token)
     accounts = body["data"]["viewer"]["accounts"]
     demo = accounts[0]
     prop = demo["properties"][0]
-    point = prop["electricityMeterPoints"][0]
-    assert [a["number"] for a in accounts] == [DEMO_ACCOUNT, "A-0000FA4E"]
+    imported, exported = prop["electricityMeterPoints"]
+    point = exported
+    assert [a["number"] for a in accounts] == [DEMO_ACCOUNT, "A-0000FA4E", "A-H0MES001"]
     assert demo["__typename"] == "AccountType"
     assert prop["id"] == DEMO_PROPERTY
     assert point["mpan"] == DEMO_MPAN
     assert point["meters"][0]["smartDevices"][0]["deviceId"] == DEMO_DEVICE
-    assert {a["tariff"]["__typename"] for a in point["agreements"]} == {
-        "StandardTariff",
-        "HalfHourlyTariff",
-    }
+    assert imported["meters"][0]["smartDevices"][0]["deviceId"] == DEMO_DEVICE  # one ESME
+    assert [a["tariff"]["__typename"] for a in imported["agreements"]] == ["StandardTariff"]
+    assert [a["tariff"]["__typename"] for a in point["agreements"]] == ["HalfHourlyTariff"]
     assert prop["gasMeterPoints"][0]["agreements"][0]["tariff"]["__typename"] == "GasTariffType"
     assert point["agreements"][0]["validFrom"].endswith("+00:00")
 
@@ -60,4 +60,21 @@ def test_property_by_id(fake: FakeKraken, client: httpx.Client, token: str) -> N
     """property(id) returns the property with its meter points."""
     query = "query($id: ID!) { property(id: $id) { id postcode electricityMeterPoints { mpan } } }"
     body = gql(client, fake.url, query, {"id": DEMO_PROPERTY}, token=token)
-    assert body["data"]["property"]["electricityMeterPoints"] == [{"mpan": DEMO_MPAN}]
+    assert body["data"]["property"]["electricityMeterPoints"] == [
+        {"mpan": "1987086500001"},
+        {"mpan": DEMO_MPAN},
+    ]
+
+
+def test_an_export_meter_names_its_import_meter(
+    fake: FakeKraken, client: httpx.Client, token: str
+) -> None:
+    """The export MPAN's meter points at the import meter; the import meter has no importMeter."""
+    query = (
+        "query($id: ID!) { property(id: $id) { electricityMeterPoints { mpan meters { id "
+        "importMeter { id } } } } }"
+    )
+    body = gql(client, fake.url, query, {"id": DEMO_PROPERTY}, token=token)
+    imported, exported = body["data"]["property"]["electricityMeterPoints"]
+    assert imported["meters"][0]["importMeter"] is None
+    assert exported["meters"][0]["importMeter"] == {"id": imported["meters"][0]["id"]}

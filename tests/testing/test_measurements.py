@@ -24,12 +24,22 @@ query getPropertyMeasurements($id: ID!, $first: Int, $cursor: String,
         ... on IntervalMeasurementType { startAt endAt durationInSeconds }
         metaData { statistics { type label description value
           costExclTax { estimatedAmount costCurrency }
-          costInclTax { estimatedAmount costCurrency } } }
+          costInclTax { estimatedAmount costCurrency } }
+          utilityFilters { __typename
+            ... on ElectricityFiltersOutput { marketSupplyPointId deviceId registerId
+              readingDirection readingFrequencyType readingQuality }
+            ... on GasFiltersOutput { marketSupplyPointId deviceId registerId
+              readingFrequencyType } } }
       } }
     }
   }
 }
 """
+
+
+DOCUMENTED_VALUES = ("6.525000", "8.401000", "11.537000", "11.818000", "10.949000", "5.371000")
+DOCUMENTED_AMOUNTS = ("182.30", "229.32", "297.89", "293.22", "280.10", "145.75")
+"""Kraken's documented example week: daily GENERATION (kWh) and its value (pence)."""
 
 
 def measure(
@@ -78,17 +88,24 @@ def test_documented_example(fake: FakeKraken, client: httpx.Client, token: str) 
         endAt="2024-10-07T00:00:00+01:00",
     )
     days = nodes(body)
-    statistic = days[0]["metaData"]["statistics"][0]
-    assert len(days) == 6
-    assert days[0]["value"] == "6.525000"
-    assert days[-1]["value"] == "5.371000"
-    assert days[0]["startAt"] == "2024-10-01T00:00:00+01:00"
+    assert [(d["startAt"], d["value"]) for d in days] == [
+        (f"2024-10-0{day}T00:00:00+01:00", value)
+        for day, value in enumerate(DOCUMENTED_VALUES, start=1)
+    ]
     assert days[-1]["endAt"] == "2024-10-07T00:00:00+01:00"
-    assert days[0]["unit"] == "kwh"
-    assert days[0]["__typename"] == "IntervalMeasurementType"
-    assert statistic["type"] == "GENERATION_VALUE"
-    assert statistic["costExclTax"]["costCurrency"] == "GBP"
-    assert Decimal(statistic["costExclTax"]["estimatedAmount"]) == Decimal("6.525") * 15
+    assert {(d["unit"], d["__typename"]) for d in days} == {("kwh", "IntervalMeasurementType")}
+    for day, amount in zip(days, DOCUMENTED_AMOUNTS, strict=True):
+        standing, generation = day["metaData"]["statistics"]
+        assert (standing["type"], standing["label"], standing["value"]) == (
+            "STANDING_CHARGE_COST", None, None)
+        assert standing["costExclTax"] == {"estimatedAmount": "0.00", "costCurrency": "GBP"}
+        assert (generation["type"], generation["label"], generation["value"]) == (
+            "GENERATION_VALUE", "GENERATION", None)
+        assert generation["costExclTax"] == {"estimatedAmount": amount, "costCurrency": "GBP"}
+        assert day["metaData"]["utilityFilters"] == {
+            "__typename": "ElectricityFiltersOutput", "marketSupplyPointId": DEMO_MPAN,
+            "deviceId": DEMO_DEVICE, "registerId": None, "readingDirection": "GENERATION",
+            "readingFrequencyType": "DAY_INTERVAL", "readingQuality": "COMBINED"}
 
 
 def test_documented_days_sum_their_half_hours(
@@ -272,13 +289,18 @@ def test_gas_filter_by_mprn(fake: FakeKraken, client: httpx.Client, token: str) 
         {
             "gasFilters": {
                 "readingFrequencyType": "DAY_INTERVAL",
-                "marketSupplyPointId": "3456789012",
+                "marketSupplyPointId": "3487086503",
             }
         }
     ]
     body = measure(client, fake, token, filters=filters, startOn="2024-10-01", endOn="2024-10-02")
     assert len(nodes(body)) == 2
-    assert nodes(body)[0]["metaData"]["statistics"][0]["type"] == "CONSUMPTION_COST"
+    standing, cost = nodes(body)[0]["metaData"]["statistics"]
+    assert (standing["type"], cost["type"]) == ("STANDING_CHARGE_COST", "CONSUMPTION_COST")
+    assert nodes(body)[0]["metaData"]["utilityFilters"] == {
+        "__typename": "GasFiltersOutput", "marketSupplyPointId": "3487086503",
+        "deviceId": "87-08-65-FF-FE-00-00-02", "registerId": None,
+        "readingFrequencyType": "DAY_INTERVAL"}
 
 
 def test_unknown_supply_point_selects_nothing(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from fake_kraken_helpers import gql, in_process, login
 
-from kraken_energy.testing import FakeKraken, FakeKrakenConfig
+from kraken_energy.testing import FakeKraken, FakeKrakenConfig, ManualClock
 
 PAGE = """
 query($first: Int, $cursor: String) {
@@ -116,7 +117,9 @@ def test_year_of_half_hours_pages_cheaply() -> None:
     query = """query($cursor: String) { property(id: "308641") {
       measurements(first: 100, after: $cursor) { totalCount edges { node { value } } } } }"""
     late = base64.b64encode(b"arrayconnection:20199").decode()
-    fake = FakeKraken(FakeKrakenConfig(max_page_size=100))
+    # Data runs from 2024-01-01 to the fake's present moment: 425 days of half-hours here.
+    present = ManualClock(datetime(2025, 3, 1, tzinfo=UTC).timestamp())
+    fake = FakeKraken(FakeKrakenConfig(max_page_size=100), clock=present)
     with in_process(fake) as client:
         token = login(client, fake.url)
         body = gql(client, fake.url, query, {"cursor": late}, token=token)

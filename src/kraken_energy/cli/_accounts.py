@@ -74,7 +74,12 @@ def _account_tree(account: Account) -> Tree:
 def _add_point(
     branch: Tree, utility: str, label: str, number: str | None, point: ElectricityPoint | GasPoint
 ) -> None:
-    node = branch.add(f"{utility}  {label} [bold]{escape(number or '?')}[/bold]")
+    # An export meter names its import meter: that point's readings are GENERATION (solar).
+    export = isinstance(point, ElectricityPoint) and any(
+        meter is not None and meter.import_meter is not None for meter in point.meters or ()
+    )
+    role = "  export (GENERATION)" if export else ""
+    node = branch.add(f"{utility}  {label} [bold]{escape(number or '?')}[/bold]{role}")
     for meter in point.meters or ():
         if meter is None:
             continue

@@ -178,13 +178,16 @@ def measurements(
     output: Path | None,
     progress: bool | None,
 ) -> None:
-    """Every reading of an account in a range, for each property, as JSON lines, CSV or a table.
+    """Every reading of an account in a range, series by series, as JSON lines, CSV or a table.
 
     Give --start and --end (ISO 8601; an offset-less value is read in --timezone), or
-    --start-on and --end-on (inclusive dates). Readings are written as they arrive; on a
-    terminal a progress display shows rows and pages out of the total, the rate and the time
-    left, and a summary line follows. Ctrl-C stops with exit status 130 and leaves no --output
-    file.
+    --start-on and --end-on (inclusive dates). Without filter options every series of every
+    property is fetched (import, export and gas meter points, each smart meter device); each
+    row names its series. A filter that matches nothing on the account exits 2, listing its
+    supply points; a range with no readings says so on stderr. Readings are written as they
+    arrive; on a terminal a progress display shows rows and pages out of the total, the rate
+    and the time left, and a summary line follows. Ctrl-C stops with exit status 130 and leaves
+    no --output file.
     """
     mistake = range_mistake(start, end, start_on, end_on)
     if mistake is not None:
@@ -193,6 +196,11 @@ def measurements(
     mistake = order_mistake(first, after)
     if mistake is not None:
         raise click.UsageError(mistake)
+    given = {
+        "property_id": property_id, "utility": utility, "frequency": frequency,
+        "direction": direction, "quality": quality, "supply_point": supply_point,
+        "device_id": device_id, "register_id": register_id,
+    }  # fmt: skip
     arguments: dict[str, Any] = {
         "start": first,
         "end": after,
@@ -205,27 +213,48 @@ def measurements(
         **_filters(utility, frequency, direction, quality, supply_point, device_id, register_id),
     }
     show = sys.stderr.isatty() if progress is None else progress
-    tracker = FetchProgress(account, show and sys.stderr.isatty(), account_level=not property_id)
+    # Every page is one series' (getPropertyMeasurements): none comes with an account answer.
+    tracker = FetchProgress(account, show and sys.stderr.isatty(), account_level=False)
     with destination(output, sys.stdout) as stream:
         writer = make_writer(output_format, stream, account)
-        asyncio.run(_fetch(state, account, arguments, writer, tracker))
+        count = asyncio.run(_fetch(state, account, arguments, writer, tracker))
         writer.finish()
+    if count == 0:
+        click.echo(_nothing(account, first or start_on, after or end_on, timezone, given), err=True)
     if show:
         click.echo(tracker.stats.summary(str(output) if output else "stdout"), err=True)
 
 
+def _nothing(
+    account: str, first: object, last: object, timezone: ZoneInfo, given: dict[str, str | None]
+) -> str:
+    """Write the note for a fetch that succeeded with no readings: the range and filters."""
+    filters = " ".join(
+        f"--{name.replace('_', '-')} {value}" for name, value in given.items() if value is not None
+    )
+    return (
+        f"No readings for {account} from {first} to {last} ({timezone.key})"
+        f"{'; filters: ' + filters if filters else ''}."
+    )
+
+
 async def _fetch(
     state: State, account: str, arguments: dict[str, Any], writer: Writer, tracker: FetchProgress
-) -> None:
+) -> int:
+    count = 0
     with tracker:
         async with kraken_client(state, tracker.event_hooks) as kraken_energy:
             try:
                 readings = kraken_energy.measurements(account, on_total=tracker.total, **arguments)
-            except InvalidArgumentError as exc:  # checked before any request is sent
+                async for reading in readings:
+                    writer.write(reading)
+                    tracker.row(reading)
+                    count += 1
+            except InvalidArgumentError as exc:
+                # Checked before any measurement request: the arguments, or a filter that
+                # matches none of the account's series (the message lists its supply points).
                 raise click.UsageError(str(exc)) from exc
-            async for reading in readings:
-                writer.write(reading)
-                tracker.row(reading)
+    return count
 
 
 def _filters(
@@ -237,10 +266,20 @@ def _filters(
     device_id: str | None,
     register_id: str | None,
 ) -> dict[str, ElectricityFilter | GasFilter]:
-    """Build the `electricity=` or `gas=` argument the filter options describe (or none)."""
-    given = (frequency, direction, quality, supply_point, device_id, register_id)
-    if utility is None and all(value is None for value in given):
-        return {}
+    """Build the `electricity=` and `gas=` arguments the filter options describe (or none).
+
+    No option: every series. `--frequency` alone: every series, at that frequency. Any other
+    option narrows to one utility (electricity unless `--utility gas`).
+    """
+    narrowing = (direction, quality, supply_point, device_id, register_id)
+    if utility is None and all(value is None for value in narrowing):
+        if frequency is None:
+            return {}
+        every = ReadingFrequencyType(frequency)
+        return {
+            "electricity": ElectricityFilter(frequency=every),
+            "gas": GasFilter(frequency=every),
+        }
     common: dict[str, Any] = {
         "supply_point": supply_point,
         "device_id": device_id,

@@ -16,30 +16,52 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import Final, Protocol, TextIO
 
 from .. import Measurement
 
 SeriesKey = tuple[tuple[str, str | None], ...]
-"""A series as (name, value) pairs, e.g. `(("property", "308641"),)`."""
+"""A series as (name, value) pairs, e.g. `(("property", "308641"), ("utility", "gas"), ...)`."""
 
 
 def series_key(measurement: Measurement) -> SeriesKey:
-    """Return the series of a reading: the groups of the table, progress lines and summary.
-
-    Today a series is a property; naming more of it (utility, supply point, device, register,
-    direction, frequency) is a change to this one line.
-    """
-    return (("property", measurement.property_id),)
+    """Return the series of a reading: the groups of the table, progress lines and summary."""
+    series = measurement.series
+    return (
+        ("property", measurement.property_id),
+        ("", series.utility),
+        ("", series.supply_point),
+        ("device", series.device_id),
+        ("register", series.register_id),
+        ("", _text(series.direction)),
+        ("", _text(series.frequency)),
+    )
 
 
 def series_label(key: SeriesKey) -> str:
-    """Name a series for people, e.g. `property 308641`."""
-    return "  ".join(f"{name} {value}" for name, value in key if value is not None)
+    """Name a series for people, e.g. `property 308641  electricity  2700008749510  ...`."""
+    return "  ".join(
+        f"{name} {value}" if name else value for name, value in key if value is not None
+    )
 
 
-COLUMNS: Final = ("property_id", "start_at", "end_at", "read_at", "value", "unit", "source")
+COLUMNS: Final = (
+    "property_id",
+    "utility",
+    "supply_point",
+    "device_id",
+    "register_id",
+    "direction",
+    "frequency",
+    "start_at",
+    "end_at",
+    "read_at",
+    "value",
+    "unit",
+    "source",
+)
 """The fields of every JSON line and the CSV header, in order."""
 
 FORMATS: Final = ("jsonl", "csv", "table")
@@ -47,8 +69,15 @@ FORMATS: Final = ("jsonl", "csv", "table")
 
 def record(measurement: Measurement) -> dict[str, str | None]:
     """One reading as strings: ISO 8601 times with their offset, the value exactly as sent."""
+    series = measurement.series
     return {
         "property_id": measurement.property_id,
+        "utility": series.utility,
+        "supply_point": series.supply_point,
+        "device_id": series.device_id,
+        "register_id": series.register_id,
+        "direction": _text(series.direction),
+        "frequency": _text(series.frequency),
         "start_at": _iso(measurement.start_at),
         "end_at": _iso(measurement.end_at),
         "read_at": _iso(measurement.read_at),
@@ -56,6 +85,11 @@ def record(measurement: Measurement) -> dict[str, str | None]:
         "unit": measurement.unit,
         "source": measurement.source,
     }
+
+
+def _text(value: Enum | None) -> str | None:
+    """Return an enum's wire name (a value newer than this client keeps its raw name), or None."""
+    return None if value is None else str(value.value)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -73,7 +107,7 @@ class Writer(Protocol):
 
 
 class JsonLinesWriter:
-    """One JSON object per line, keys in `COLUMNS` order; absent times are `null`."""
+    """One JSON object per line, keys in `COLUMNS` order; absent values are `null`."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
@@ -88,7 +122,7 @@ class JsonLinesWriter:
 
 
 class CsvWriter:
-    """A header row of `COLUMNS`, then one row per reading; absent times are empty cells."""
+    """A header row of `COLUMNS`, then one row per reading; absent values are empty cells."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream

@@ -54,7 +54,7 @@ def serve(port: int | None, *, latency: float = 0.0, rate_limit_every: int | Non
         click.echo(f"  export KRAKEN_API_KEY={DEMO_API_KEY}")
         click.echo(
             f"Demo data: account {DEMO_ACCOUNT}, property {DEMO_PROPERTY}, "
-            f"MPAN {DEMO_MPAN}, device {DEMO_DEVICE}"
+            f"export MPAN {DEMO_MPAN}, device {DEMO_DEVICE}"
         )
         click.echo(
             f"  kraken measurements --account {DEMO_ACCOUNT} --start-on 2024-10-01 "

@@ -52,30 +52,54 @@ class MeterDevice:
 
 @dataclass(frozen=True)
 class Meter:
-    """A physical meter with its smart devices."""
+    """A physical meter with its smart devices.
+
+    ``import_meter_id`` is set on an export meter only: the id of the import meter it goes with
+    (Kraken's ``importMeter``). Its meter point's readings are GENERATION.
+    """
 
     id: str
     serial_number: str
     smart_devices: tuple[MeterDevice, ...] = ()
+    import_meter_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentedDay:
+    """A local day (``LONDON_TZ_NAME``) whose total and statistics are pinned, not computed.
+
+    ``total`` is spread over the day's daylight slots; a DAY bucket that is exactly this day
+    carries ``amount`` (pence) as its GENERATION_VALUE or CONSUMPTION_COST, and
+    ``standing_charge`` as its STANDING_CHARGE_COST.
+    """
+
+    day: dt.date
+    total: Decimal
+    amount: Decimal
+    standing_charge: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
 class Channel:
-    """One half-hourly series: a utility, a direction and a device over ``[start, end)``.
+    """One half-hourly series: a direction, a device and a register from ``start`` on.
 
-    Values come from a formula seeded by ``seed``; ``daily_totals`` pins the totals of some local
-    days (in ``LONDON_TZ_NAME``), spread over the day's daylight slots. ``rate_excl_tax`` and
-    ``rate_incl_tax`` are pence per kWh for the statistics.
+    Values come from a formula seeded by ``seed``, a function of the time alone (nothing is
+    stored); ``documented_days`` pins some local days. Data runs up to ``end``, or when ``end``
+    is None up to the fake's present moment (its clock), so recent ranges always have data.
+    ``rate_excl_tax`` and ``rate_incl_tax`` are pence per kWh and ``standing_charge`` pence per
+    day (excluding tax; including it, scaled as the rates are) for the statistics.
     """
 
     direction: Direction
-    device_id: str
+    device_id: str | None
     start: dt.datetime
-    end: dt.datetime
+    end: dt.datetime | None
     seed: int
     rate_excl_tax: Decimal
     rate_incl_tax: Decimal
-    daily_totals: tuple[tuple[dt.date, Decimal], ...] = ()
+    documented_days: tuple[DocumentedDay, ...] = ()
+    register_id: str | None = None
+    standing_charge: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -157,19 +181,23 @@ DEMO_MPAN: Final = "2700008749510"
 DEMO_DEVICE: Final = "30-EB-5A-FF-FF-E0-91-E8"
 SMALL_ACCOUNT: Final = "A-0000FA4E"
 OTHER_ACCOUNT: Final = "A-0THER001"
+HOMES_ACCOUNT: Final = "A-H0MES001"
 
-# Daily GENERATION totals of the documented example, 2024-10-01 to 2024-10-06 (Europe/London).
-# The first (6.525000) and last (5.371000) are Kraken's documented values. The four middle values
-# could not be retrieved from the public guide when this was written: they are plausible stand-ins.
+# The documented example: daily GENERATION of the export MPAN, 2024-10-01 to 2024-10-06 (Europe/
+# London): the values and generation amounts (pence) Kraken's measurements guide shows.
+DOCUMENTED_WEEK: Final[tuple[DocumentedDay, ...]] = tuple(
+    DocumentedDay(dt.date(2024, 10, day), Decimal(total), Decimal(amount))
+    for day, total, amount in (
+        (1, "6.525000", "182.30"),
+        (2, "8.401000", "229.32"),
+        (3, "11.537000", "297.89"),
+        (4, "11.818000", "293.22"),
+        (5, "10.949000", "280.10"),
+        (6, "5.371000", "145.75"),
+    )
+)
 DOCUMENTED_DAILY_GENERATION: Final[Mapping[dt.date, Decimal]] = MappingProxyType(
-    {
-        dt.date(2024, 10, 1): Decimal("6.525000"),
-        dt.date(2024, 10, 2): Decimal("3.212000"),
-        dt.date(2024, 10, 3): Decimal("7.048000"),
-        dt.date(2024, 10, 4): Decimal("2.846000"),
-        dt.date(2024, 10, 5): Decimal("4.915000"),
-        dt.date(2024, 10, 6): Decimal("5.371000"),
-    }
+    {day.day: day.total for day in DOCUMENTED_WEEK}
 )
 
 _IMPORT_TARIFF = TariffPlan(
@@ -186,48 +214,84 @@ _GAS_TARIFF = TariffPlan("GasTariffType", "G-1R-VAR-22-11-01-C", "VAR-22-11-01",
 IMPORT_RATE: Final = (Decimal("24.00"), Decimal("25.20"))
 EXPORT_RATE: Final = (Decimal("15.00"), Decimal("15.00"))
 GAS_RATE: Final = (Decimal("6.00"), Decimal("6.30"))
+IMPORT_STANDING_CHARGE: Final = Decimal("53.35")
+GAS_STANDING_CHARGE: Final = Decimal("29.11")
 
 
 def _utc(year: int, month: int, day: int) -> dt.datetime:
     return dt.datetime(year, month, day, tzinfo=UTC)
 
 
-def _demo_property() -> Property:
-    start, end = _utc(2024, 1, 1), _utc(2025, 3, 1)
-    electricity = MeterPoint(
-        id="9001",
+def home(
+    prefix: str,
+    seed: int,
+    start: dt.datetime,
+    *,
+    export_start: dt.datetime | None = None,
+    gas_start: dt.datetime | None = None,
+    export_days: tuple[DocumentedDay, ...] = (),
+    export_mpan: str | None = None,
+    export_device: str | None = None,
+) -> tuple[MeterPoint, ...]:
+    """Return the meter points of a GB home with solar panels and gas, numbered by ``prefix``.
+
+    An import MPAN and an export MPAN read by one smart electricity meter (ESME), the export
+    meter pointing at its import meter, and a gas MPRN read by a GSME. Every series runs from
+    its start (``start``, or ``export_start`` / ``gas_start`` for a meter fitted later) to the
+    fake's present moment.
+    """
+    esme = export_device or f"{prefix[:2]}-{prefix[2:4]}-{prefix[4:6]}-FF-FE-00-00-01"
+    gsme = f"{prefix[:2]}-{prefix[2:4]}-{prefix[4:6]}-FF-FE-00-00-02"
+    since = start - dt.timedelta(days=31)
+    import_point = MeterPoint(
+        id=f"{prefix}1",
         utility="ELECTRICITY",
-        supply_point_id=DEMO_MPAN,
-        meters=(Meter("7001", "21L4381234", (MeterDevice(DEMO_DEVICE, "21L4381234", "ESME"),)),),
-        agreements=(
-            SupplyAgreement(5001, _utc(2023, 12, 1), None, _IMPORT_TARIFF),
-            SupplyAgreement(5002, _utc(2023, 12, 1), _utc(2025, 12, 1), _EXPORT_TARIFF),
-        ),
-        channels=(
-            Channel("CONSUMPTION", DEMO_DEVICE, start, end, 11, *IMPORT_RATE),
-            Channel(
-                "GENERATION",
-                DEMO_DEVICE,
-                start,
-                end,
-                12,
-                *EXPORT_RATE,
-                daily_totals=tuple(DOCUMENTED_DAILY_GENERATION.items()),
-            ),
-        ),
-    )
-    gas_device = "1C-2B-3A-FF-FE-00-11-22"
-    gas = MeterPoint(
-        id="9002",
-        utility="GAS",
-        supply_point_id="3456789012",
+        supply_point_id=f"19{prefix}00001",
         meters=(
-            Meter("7002", "G4A12345678901", (MeterDevice(gas_device, "G4A12345678901", "GSME"),)),
+            Meter(f"{prefix}11", f"21E{prefix}1", (MeterDevice(esme, f"21E{prefix}1", "ESME"),)),
         ),
-        agreements=(SupplyAgreement(5003, _utc(2023, 12, 1), None, _GAS_TARIFF),),
-        channels=(Channel("CONSUMPTION", gas_device, start, end, 13, *GAS_RATE),),
-    )
-    return Property(DEMO_PROPERTY, "1 Fake Street, London", "SW1A 1AA", (electricity, gas))
+        agreements=(SupplyAgreement(int(f"{prefix}1"), since, None, _IMPORT_TARIFF),),
+        channels=(
+            Channel("CONSUMPTION", esme, start, None, seed, *IMPORT_RATE,
+                    standing_charge=IMPORT_STANDING_CHARGE),
+        ),
+    )  # fmt: skip
+    export_point = MeterPoint(
+        id=f"{prefix}2",
+        utility="ELECTRICITY",
+        supply_point_id=export_mpan or f"27{prefix}00002",
+        meters=(
+            Meter(f"{prefix}12", f"21E{prefix}1", (MeterDevice(esme, f"21E{prefix}1", "ESME"),),
+                  import_meter_id=f"{prefix}11"),
+        ),
+        agreements=(SupplyAgreement(int(f"{prefix}2"), since, None, _EXPORT_TARIFF),),
+        channels=(
+            Channel("GENERATION", esme, export_start or start, None, seed + 1, *EXPORT_RATE,
+                    documented_days=export_days),
+        ),
+    )  # fmt: skip
+    gas_point = MeterPoint(
+        id=f"{prefix}3",
+        utility="GAS",
+        supply_point_id=f"34{prefix}03",
+        meters=(
+            Meter(f"{prefix}13", f"G4A{prefix}3", (MeterDevice(gsme, f"G4A{prefix}3", "GSME"),)),
+        ),
+        agreements=(SupplyAgreement(int(f"{prefix}3"), since, None, _GAS_TARIFF),),
+        channels=(
+            Channel("CONSUMPTION", gsme, gas_start or start, None, seed + 2, *GAS_RATE,
+                    standing_charge=GAS_STANDING_CHARGE),
+        ),
+    )  # fmt: skip
+    return import_point, export_point, gas_point
+
+
+def _demo_property() -> Property:
+    points = home(
+        "870865", 11, _utc(2024, 1, 1), export_mpan=DEMO_MPAN, export_device=DEMO_DEVICE,
+        export_days=DOCUMENTED_WEEK,
+    )  # fmt: skip
+    return Property(DEMO_PROPERTY, "1 Fake Street, London", "SW1A 1AA", points)
 
 
 def _small_property() -> Property:
@@ -271,18 +335,37 @@ def _other_property() -> Property:
     return Property("500001", "4 Fake Street, Bath", "BA1 1AA", (point,))
 
 
+def _homes() -> tuple[Property, ...]:
+    """Return the homes of ``HOMES_ACCOUNT``: the second's solar panels and gas meter came later."""
+    return (
+        Property(
+            "600001", "10 Solar Road, Bristol", "BS1 1AA", home("600001", 41, _utc(2023, 6, 1))
+        ),
+        Property(
+            "600002",
+            "12 Solar Road, Bristol",
+            "BS1 1AB",
+            home("600002", 51, _utc(2023, 9, 1), export_start=_utc(2024, 3, 15),
+                 gas_start=dt.datetime(2024, 11, 20, 9, 30, tzinfo=UTC)),
+        ),
+    )  # fmt: skip
+
+
 def default_scenario() -> Scenario:
     """Return the built-in data.
 
-    The demo user owns ``A-F523797D`` (property ``308641``: electricity import and export and gas,
-    2024-01-01 to 2025-03-01) and ``A-0000FA4E`` (property ``400001`` with three days of readings
-    and property ``400002`` with none). Another user owns ``A-0THER001``.
+    The demo user owns ``A-F523797D`` (property ``308641``: an import MPAN, the export MPAN
+    ``2700008749510`` of the documented example and a gas MPRN, from 2024-01-01 to the present),
+    ``A-0000FA4E`` (property ``400001`` with three days of readings and property ``400002`` with
+    none) and ``A-H0MES001`` (two homes like the first; the second's export and gas meters started
+    later). Another user owns ``A-0THER001``.
     """
     return Scenario(
         users=(User(DEMO_USER_ID, DEMO_EMAIL), User("1002", "other@fake-kraken.example")),
         accounts=(
             Account(DEMO_ACCOUNT, DEMO_USER_ID, (_demo_property(),)),
             Account(SMALL_ACCOUNT, DEMO_USER_ID, (_small_property(), _empty_property())),
+            Account(HOMES_ACCOUNT, DEMO_USER_ID, _homes()),
             Account(OTHER_ACCOUNT, "1002", (_other_property(),)),
         ),
     )

@@ -25,9 +25,9 @@ from ._kraken_codes import (
     UNAUTHORIZED,
     CodedError,
 )
+from ._readings import Selection, nodes_in_window, select_streams
 from ._relay import check_page_arguments, offset_to_cursor, page_window
 from ._scalars import install_scalars, parse_datetime
-from ._series import FREQUENCY_TO_INTERVAL, Selection, nodes_in_window, select_streams
 
 SCHEMA_FILE = "schema.graphql"
 _EARLIEST = dt.datetime(1, 1, 3, tzinfo=dt.UTC)
@@ -132,6 +132,9 @@ def _meter_point(point: MeterPoint) -> dict[str, Any]:
             {
                 "id": meter.id,
                 "serialNumber": meter.serial_number,
+                "importMeter": None
+                if meter.import_meter_id is None
+                else {"id": meter.import_meter_id, "serialNumber": meter.serial_number},
                 "smartDevices": [
                     {
                         "deviceId": d.device_id,
@@ -256,15 +259,16 @@ def _selections(items: Sequence[Mapping[str, Any] | None]) -> list[Selection]:
             raise CodedError(ONE_UTILITY_PER_ITEM, input_path=["utilityFilters", index])
         chosen = electricity if electricity is not None else gas
         assert chosen is not None
+        gas_only = electricity is None
         selections.append(
             Selection(
-                utility="ELECTRICITY" if electricity is not None else "GAS",
-                interval=FREQUENCY_TO_INTERVAL[
-                    chosen.get("readingFrequencyType") or "RAW_INTERVAL"
-                ],
+                utility="GAS" if gas_only else "ELECTRICITY",
+                frequency=chosen.get("readingFrequencyType") or "RAW_INTERVAL",
                 supply_point_id=chosen.get("marketSupplyPointId"),
                 device_id=chosen.get("deviceId"),
-                direction=chosen.get("readingDirection") or "CONSUMPTION",
+                register_id=chosen.get("registerId"),
+                direction=None if gas_only else chosen.get("readingDirection") or "CONSUMPTION",
+                quality=None if gas_only else chosen.get("readingQuality") or "COMBINED",
             )
         )
     return selections
@@ -297,7 +301,10 @@ def _resolve_measurements(parent: Any, info: GraphQLResolveInfo, **args: Any) ->
     selections = _selections(args.get("utilityFilters") or [])
     start, end = _time_range(args, tz)
     prop = parent.get("_model") if isinstance(parent, dict) else None
-    streams = select_streams(prop, selections, start, end, tz) if isinstance(prop, Property) else []
+    now = dt.datetime.fromtimestamp(context.tokens.clock(), dt.UTC)  # the fake's present moment
+    streams = (
+        select_streams(prop, selections, start, end, tz, now) if isinstance(prop, Property) else []
+    )
     total = sum(stream.plan.count for stream in streams)
     window = page_window(
         total, first=first, last=last, after=args.get("after"), before=args.get("before")

@@ -17,14 +17,15 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
-from ._data import LONDON_TZ_NAME, Channel, MeterPoint, Property, Utility
+from ._data import LONDON_TZ_NAME, Channel, DocumentedDay, MeterPoint, Property, Utility
 
 SLOT_SECONDS: Final = 1800
 MICRO: Final = Decimal("0.000001")  # values carry six decimal places, like Kraken's "6.525000"
+PENNY: Final = Decimal("0.01")  # amounts carry two, like Kraken's "182.30"
 _MASK64: Final = (1 << 64) - 1
 _LONDON: Final = ZoneInfo(LONDON_TZ_NAME)
 
@@ -76,14 +77,19 @@ def _daylight_split(day: dt.date, total_micro: int) -> dict[int, int]:
 
 
 @functools.lru_cache(maxsize=256)
-def _profile(channel: Channel) -> tuple[int, int, dict[int, int]]:
-    """Return the channel's first and end slot numbers and its pinned slot values."""
+def _profile(channel: Channel) -> tuple[int, dict[int, int]]:
+    """Return the channel's first slot number and its pinned slot values."""
     pinned: dict[int, int] = {}
-    for day, total in channel.daily_totals:
-        pinned.update(_daylight_split(day, int(total / MICRO)))
-    start = int(channel.start.timestamp()) // SLOT_SECONDS
-    end = -(-int(channel.end.timestamp()) // SLOT_SECONDS)
-    return start, end, pinned
+    for documented in channel.documented_days:
+        pinned.update(_daylight_split(documented.day, int(documented.total / MICRO)))
+    return int(channel.start.timestamp()) // SLOT_SECONDS, pinned
+
+
+def data_end(channel: Channel, now: dt.datetime) -> dt.datetime:
+    """Where the channel's data ends: its ``end``, else the last whole half-hour before ``now``."""
+    if channel.end is not None:
+        return channel.end
+    return dt.datetime.fromtimestamp(int(now.timestamp()) // SLOT_SECONDS * SLOT_SECONDS, dt.UTC)
 
 
 def _formula_micro(channel: Channel, utility: Utility, slot: int) -> int:
@@ -98,9 +104,15 @@ def _formula_micro(channel: Channel, utility: Utility, slot: int) -> int:
     return 40_000 + noise % 360_000
 
 
-def sum_micro(channel: Channel, utility: Utility, first_slot: int, end_slot: int) -> int:
-    """Return the sum of slots ``[first_slot, end_slot)`` in micro-kWh (0 outside the data)."""
-    start, end, pinned = _profile(channel)
+def sum_micro(
+    channel: Channel, utility: Utility, first_slot: int, end_slot: int, stop: dt.datetime
+) -> int:
+    """Return the sum of slots ``[first_slot, end_slot)`` in micro-kWh (0 outside the data).
+
+    ``stop`` is where the data ends (`data_end`).
+    """
+    start, pinned = _profile(channel)
+    end = -(-int(stop.timestamp()) // SLOT_SECONDS)
     total = 0
     for slot in range(max(first_slot, start), min(end_slot, end)):
         value = pinned.get(slot)
@@ -153,7 +165,12 @@ class BucketPlan:
 
 
 def _fixed_plan(
-    width: int, start_at: dt.datetime, end_at: dt.datetime, channel: Channel, tz: ZoneInfo
+    width: int,
+    start_at: dt.datetime,
+    end_at: dt.datetime,
+    channel: Channel,
+    tz: ZoneInfo,
+    stop: dt.datetime,
 ) -> BucketPlan:
     # Half-hours follow the UTC grid. Hours start where the local clock shows minute 0, taking the
     # offset where the data starts (DST shifts are whole hours, so it holds all along).
@@ -171,7 +188,7 @@ def _fixed_plan(
     lo = max(math.ceil(start_at.timestamp()), floor_grid(int(channel.start.timestamp())))
     first = ceil_grid(lo)
     last_end = min(
-        floor_grid(math.floor(end_at.timestamp())), ceil_grid(math.ceil(channel.end.timestamp()))
+        floor_grid(math.floor(end_at.timestamp())), ceil_grid(math.ceil(stop.timestamp()))
     )
     count = max(0, (last_end - first) // width)
 
@@ -191,14 +208,15 @@ def _calendar_plan(
     end_at: dt.datetime,
     channel: Channel,
     tz: ZoneInfo,
+    stop: dt.datetime,
 ) -> BucketPlan:
     data_start = _midnight(_floor_day(channel.start, interval, tz), tz)
     lo = max(start_at, data_start)
     day = _floor_day(lo, interval, tz)
     if _midnight(day, tz) < lo:
         day = _next_day(day, interval)
-    end_day = _floor_day(channel.end, interval, tz)
-    if _midnight(end_day, tz) < channel.end:
+    end_day = _floor_day(stop, interval, tz)
+    if _midnight(end_day, tz) < stop:
         end_day = _next_day(end_day, interval)
     hi = min(end_at, _midnight(end_day, tz))
     boundaries = [_midnight(day, tz)]
@@ -217,21 +235,25 @@ def bucket_plan(
     end_at: dt.datetime,
     channel: Channel,
     tz: ZoneInfo,
+    stop: dt.datetime,
 ) -> BucketPlan:
-    """Return the whole buckets inside ``[start_at, end_at)`` that overlap the channel's data."""
-    if start_at >= end_at or channel.start >= channel.end:
+    """Return the whole buckets inside ``[start_at, end_at)`` that overlap the channel's data.
+
+    The data runs from the channel's start to ``stop`` (`data_end`).
+    """
+    if start_at >= end_at or channel.start >= stop:
         return BucketPlan(0, lambda i: Bucket(start_at, start_at))
     if interval in ("HALF_HOUR", "HOUR"):
         width = SLOT_SECONDS if interval == "HALF_HOUR" else 2 * SLOT_SECONDS
-        return _fixed_plan(width, start_at, end_at, channel, tz)
-    return _calendar_plan(interval, start_at, end_at, channel, tz)
+        return _fixed_plan(width, start_at, end_at, channel, tz, stop)
+    return _calendar_plan(interval, start_at, end_at, channel, tz, stop)
 
 
-def bucket_value(channel: Channel, utility: Utility, bucket: Bucket) -> Decimal:
+def bucket_value(channel: Channel, utility: Utility, bucket: Bucket, stop: dt.datetime) -> Decimal:
     """Return the exact sum of the channel's slots in the bucket, with six decimal places."""
     first = int(bucket.start.timestamp()) // SLOT_SECONDS
     end = int(bucket.end.timestamp()) // SLOT_SECONDS
-    return Decimal(sum_micro(channel, utility, first, end)) * MICRO
+    return Decimal(sum_micro(channel, utility, first, end, stop)) * MICRO
 
 
 @dataclass(frozen=True)
@@ -240,13 +262,17 @@ class Stream:
 
     meter_point: MeterPoint
     channel: Channel
+    interval: Interval
     plan: BucketPlan
     tz: ZoneInfo
+    stop: dt.datetime
+    filters: dict[str, Any]
+    """The node's ``metaData.utilityFilters``: one object, shared by every node of the stream."""
 
     def node(self, index: int) -> dict[str, Any]:
         """Return the ``IntervalMeasurementType`` object of bucket ``index``."""
         bucket = self.plan[index]
-        value = bucket_value(self.channel, self.meter_point.utility, bucket)
+        value = bucket_value(self.channel, self.meter_point.utility, bucket, self.stop)
         start, end = bucket.start.astimezone(self.tz), bucket.end.astimezone(self.tz)
         return {
             "__typename": "IntervalMeasurementType",
@@ -258,39 +284,106 @@ class Stream:
             "endAt": end,
             # Both ends are UTC, so this counts real seconds (82800 or 90000 on DST days).
             "durationInSeconds": int((bucket.end - bucket.start).total_seconds()),
-            "metaData": {"statistics": [self._statistic(value)]},
+            "metaData": {
+                "statistics": self._statistics(value, bucket),
+                "utilityFilters": self.filters,
+            },
         }
 
-    def _statistic(self, value: Decimal) -> dict[str, Any]:
-        generation = self.channel.direction == "GENERATION"
+    def _documented(self, bucket: Bucket) -> DocumentedDay | None:
+        """Return the pinned day this bucket is exactly (a DAY bucket in London time), if any."""
+        if self.interval != "DAY" or not self.channel.documented_days:
+            return None
+        for documented in self.channel.documented_days:
+            if bucket.start == _midnight(documented.day, _LONDON) and bucket.end == _midnight(
+                documented.day + dt.timedelta(days=1), _LONDON
+            ):
+                return documented
+        return None
+
+    def _statistics(self, value: Decimal, bucket: Bucket) -> list[dict[str, Any]]:
+        """Return a DAY bucket's standing charge, then its energy's cost (or export value)."""
+        channel = self.channel
+        generation = channel.direction == "GENERATION"
+        documented = self._documented(bucket)
+        tax = channel.rate_incl_tax / channel.rate_excl_tax if channel.rate_excl_tax else 1
+        statistics: list[dict[str, Any]] = []
+        if self.interval == "DAY":
+            charge = channel.standing_charge if documented is None else documented.standing_charge
+            statistics.append({
+                "type": "STANDING_CHARGE_COST",
+                "label": None,
+                "description": "Standing charge for the day, in pence.",
+                "value": None,
+                "costExclTax": _money(charge),
+                "costInclTax": _money(charge * tax),
+            })  # fmt: skip
+        amount = value * channel.rate_excl_tax if documented is None else documented.amount
         utility = self.meter_point.utility.lower()
-        return {
+        statistics.append({
             "type": "GENERATION_VALUE" if generation else "CONSUMPTION_COST",
-            "label": "Export value" if generation else f"Cost of {utility}",
+            "label": "GENERATION" if generation else "CONSUMPTION",
             "description": (
                 "Estimated payment for the exported energy, in pence."
                 if generation
                 else f"Estimated cost of the {utility} used, in pence."
             ),
-            "value": value,
-            "costExclTax": _money(value * self.channel.rate_excl_tax),
-            "costInclTax": _money(value * self.channel.rate_incl_tax),
-        }
+            "value": None,
+            "costExclTax": _money(amount),
+            "costInclTax": _money(amount * tax),
+        })  # fmt: skip
+        return statistics
 
 
 def _money(amount: Decimal) -> dict[str, Any]:
-    return {"estimatedAmount": amount, "costCurrency": "GBP"}
+    return {"estimatedAmount": amount.quantize(PENNY, ROUND_HALF_EVEN), "costCurrency": "GBP"}
 
 
 @dataclass(frozen=True)
 class Selection:
-    """What one utility filter asks for: the utility, supply point, device and direction."""
+    """What one utility filter asks for, with Kraken's defaults for the fields it leaves out.
+
+    ``frequency`` is the ``ReadingFrequencyType`` asked for; ``direction`` and ``quality`` are
+    None on gas, which has neither.
+    """
 
     utility: Utility
-    interval: Interval
+    frequency: str = "RAW_INTERVAL"
     supply_point_id: str | None = None
     device_id: str | None = None
-    direction: str = "CONSUMPTION"
+    register_id: str | None = None
+    direction: str | None = "CONSUMPTION"
+    quality: str | None = "COMBINED"
+
+    def selects(self, point: MeterPoint, channel: Channel) -> bool:
+        """Whether this filter selects the channel of this meter point, as Kraken's does."""
+        return (
+            point.utility == self.utility
+            and self.supply_point_id in (None, point.supply_point_id)
+            and self.device_id in (None, channel.device_id)
+            and self.register_id in (None, channel.register_id)
+            and (self.direction is None or channel.direction == self.direction)
+        )
+
+    def filters(self, point: MeterPoint, channel: Channel) -> dict[str, Any]:
+        """Return the ``utilityFilters`` of the readings this filter selects from a channel."""
+        if self.utility == "GAS":
+            return {
+                "__typename": "GasFiltersOutput",
+                "marketSupplyPointId": point.supply_point_id,
+                "deviceId": channel.device_id,
+                "registerId": channel.register_id,
+                "readingFrequencyType": self.frequency,
+            }
+        return {
+            "__typename": "ElectricityFiltersOutput",
+            "marketSupplyPointId": point.supply_point_id,
+            "deviceId": channel.device_id,
+            "registerId": channel.register_id,
+            "readingDirection": channel.direction,
+            "readingFrequencyType": self.frequency,
+            "readingQuality": self.quality,
+        }
 
 
 def select_streams(
@@ -299,32 +392,29 @@ def select_streams(
     start_at: dt.datetime,
     end_at: dt.datetime,
     tz: ZoneInfo,
+    now: dt.datetime,
 ) -> list[Stream]:
     """Return the streams the selections pick from a property, in filter order.
 
-    With no selection, the property's default series: electricity consumption, half-hourly.
+    With no selection, Kraken's defaults: electricity CONSUMPTION at RAW_INTERVAL, of every
+    electricity meter point. A series two filters select is served once, for the first.
     """
     if not selections:
-        defaults = [
-            Selection(point.utility, "HALF_HOUR", direction="CONSUMPTION")
-            for point in prop.meter_points
-            if point.channels
-        ]
-        selections = sorted(defaults, key=lambda s: s.utility != "ELECTRICITY")[:1]
+        selections = [Selection("ELECTRICITY")]
     streams: list[Stream] = []
+    taken: set[tuple[str, int, str, str | None]] = set()
     for selection in selections:
+        interval = FREQUENCY_TO_INTERVAL.get(selection.frequency, "HALF_HOUR")
         for point in prop.meter_points:
-            if point.utility != selection.utility:
-                continue
-            if selection.supply_point_id not in (None, point.supply_point_id):
-                continue
-            for channel in point.channels:
-                if selection.device_id not in (None, channel.device_id):
+            for number, channel in enumerate(point.channels):
+                key = (point.id, number, selection.frequency, selection.quality)
+                if not selection.selects(point, channel) or key in taken:
                     continue
-                if channel.direction != selection.direction:
-                    continue
-                plan = bucket_plan(selection.interval, start_at, end_at, channel, tz)
-                streams.append(Stream(point, channel, plan, tz))
+                taken.add(key)
+                stop = data_end(channel, now)
+                plan = bucket_plan(interval, start_at, end_at, channel, tz, stop)
+                filters = selection.filters(point, channel)
+                streams.append(Stream(point, channel, interval, plan, tz, stop, filters))
     return streams
 
 
