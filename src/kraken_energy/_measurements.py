@@ -43,9 +43,27 @@ from pydantic import TypeAdapter
 from ._client import _EXCHANGE_SLOTS, share_exchange_slots
 from ._codegen_runtime import Operation
 from ._errors import InvalidArgumentError, NotFoundError
-from ._pages import Measurement, account_page, last_end, property_page, records
-from ._pagination import DEFAULT_MAX_PAGES, Connection, advance, fetch_page, too_many_pages
+from ._pages import (
+    FIELD,
+    Measurement,
+    account_page,
+    check_complete,
+    check_repeats,
+    last_end,
+    property_page,
+    records,
+)
+from ._pagination import (
+    DEFAULT_MAX_PAGES,
+    Connection,
+    MissingPageError,
+    RepeatGuard,
+    advance,
+    fetch_page,
+    too_many_pages,
+)
 from ._ratelimit import AdaptiveConcurrency, FetchStats
+from ._validation import check_range_arguments
 from ._windows import has_buckets, windows
 
 if TYPE_CHECKING:
@@ -64,7 +82,7 @@ DEFAULT_CONCURRENCY: Final = 8
 """Windows fetched at once. Each request costs the same rate-limit points whatever its size."""
 
 PROPERTY_MEASUREMENTS: Final[Connection[GetPropertyMeasurements]] = Connection(
-    field="PropertyType.measurements",
+    field=FIELD,
     extract=lambda result: result.property_.measurements if result.property_ else None,
     initial_page_size=DEFAULT_MEASUREMENTS_PAGE_SIZE,
 )
@@ -163,6 +181,7 @@ def plan(
     Raises:
         InvalidArgumentError: names the argument that is missing, naive, unknown or out of range.
     """
+    check_range_arguments(start, end, start_on, end_on, timezone, page_size, concurrency)
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -275,10 +294,16 @@ async def _batches(
     for identifier, page in firsts:
         if page is None:
             continue
-        yield records(identifier, page)
+        first = records(identifier, page)
+        guard = RepeatGuard()
+        check_repeats(guard, identifier, page, first, (request.start, request.end), 1)
+        received = len(first)
+        yield first
         if page["pageInfo"]["hasNextPage"]:
-            async for batch in _rest_of_property(client, identifier, page, request):
+            async for batch in _rest_of_property(client, identifier, page, request, guard):
+                received += len(batch)
                 yield batch
+        check_complete(identifier, page, received, (request.start, request.end))
 
 
 def _sender(
@@ -300,7 +325,11 @@ def _sender(
 
 
 async def _rest_of_property(
-    client: KrakenClient, property_id: str, first: MeasurementPageData, request: _Request
+    client: KrakenClient,
+    property_id: str,
+    first: MeasurementPageData,
+    request: _Request,
+    guard: RepeatGuard,
 ) -> AsyncIterator[list[Measurement]]:
     """Fetch the pages after a property's first: in windows when that costs no extra requests."""
     last = last_end(first)
@@ -318,13 +347,14 @@ async def _rest_of_property(
     if not spans or len(spans) > pages_needed + 1:
         # Sparse data or unknown bucket widths: windows would cost more requests than pages.
         async for batch in _pages(
-            client, property_id, request, cursor=first["pageInfo"]["endCursor"]
+            client, property_id, request, guard, cursor=first["pageInfo"]["endCursor"]
         ):
             yield batch
         return
 
     async def window(span: tuple[datetime, datetime]) -> list[Measurement]:
-        batches = [batch async for batch in _pages(client, property_id, request, *span)]
+        walk = guard.walk()  # a window's cursors are its own; repeats across windows are not
+        batches = [batch async for batch in _pages(client, property_id, request, walk, *span)]
         return batches[0] if len(batches) == 1 else [m for batch in batches for m in batch]
 
     async for batch in _in_order(window, spans, request.concurrency, request.slots):
@@ -335,6 +365,7 @@ async def _pages(
     client: KrakenClient,
     property_id: str,
     request: _Request,
+    guard: RepeatGuard,
     start: datetime | None = None,
     end: datetime | None = None,
     *,
@@ -350,9 +381,18 @@ async def _pages(
             send, PROPERTY_MEASUREMENTS, client.page_sizes, size, {**variables, "cursor": cursor}
         )
         page = data["property"]["measurements"] if data["property"] else None
-        if page is None:
-            return
-        yield records(property_id, page)
+        window = (start or request.start, end or request.end)
+        if page is None:  # a page was asked for: ending here would lose the rest silently
+            raise MissingPageError(
+                "a page came back null without any error",
+                field=FIELD,
+                property_id=property_id,
+                window=window,
+                page=number,
+            )
+        readings = records(property_id, page)
+        check_repeats(guard, property_id, page, readings, window, number)
+        yield readings
         if not page["pageInfo"]["hasNextPage"]:
             return
         cursor = advance(
