@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Self, TypeVar
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Generic, Literal, Self, TypeVar
 
 import httpx
 from kraken_energy_gql.base_model import UNSET, BaseModel
-from pydantic import AfterValidator
-from pydantic_core import to_jsonable_python
+from pydantic import AfterValidator, GetCoreSchemaHandler
+from pydantic_core import core_schema, to_jsonable_python
 
 if TYPE_CHECKING:
     from ._retry import RetryPolicy
@@ -66,6 +67,34 @@ class Operation(Generic[ResultT]):
     def types(self) -> OperationTypes[ResultT]:
         """The result and variable types, imported the first time they are needed."""
         return self.load_types()
+
+
+class _ExactInJson:
+    """In JSON, take a decimal only from a string: a JSON number has lost digits already.
+
+    The JSON parser reads `1.2345678901234567890123` as a float (`1.2345678901234567`);
+    refusing it beats returning a reading that silently differs from Kraken's. Python
+    values (a `Decimal`, a string) validate as `Decimal` always does. All checks run in
+    pydantic-core, so the hot path costs nothing extra.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        decimal = handler(source)
+        text = core_schema.custom_error_schema(
+            core_schema.str_schema(),
+            custom_error_type="decimal_not_a_string",
+            custom_error_message="a decimal must arrive as a JSON string (a JSON number loses digits)",
+        )
+        return core_schema.json_or_python_schema(
+            json_schema=core_schema.chain_schema([text, decimal]), python_schema=decimal
+        )
+
+
+ExactDecimal = Annotated[Decimal, _ExactInJson]
+"""Kraken's `Decimal` scalar: exact, and refused when a JSON answer sends it as a number."""
 
 
 MAX_REMEMBERED_UNKNOWN_VALUES: Final = 256
