@@ -319,21 +319,23 @@ class KrakenAuth(httpx.Auth):
         operation = "oauth/token" if kind == "oauth" else "obtainKrakenToken"
         await read_limited(response, self._max_bytes, operation)
         try:
-            if kind == "oauth":
-                return oauth_tokens(response, self._clock())
-            try:
-                data = check_response(response, operation)
-            except AuthenticationFailedError:
-                if kind == "refresh":
-                    return None  # refused refresh token: fall back to the credential
-                raise
-            return kraken_tokens(data, self._clock())
+            return self._tokens_of(kind, response, operation)
         except KrakenError:
             raise
         except (ValueError, TypeError, AttributeError, KeyError, RecursionError, OverflowError):
-            # Never the parser's own message: it quotes the answer, tokens included.
-            problem = "the token answer could not be read"
-            raise InvalidResponseError(problem, "", operation) from None
+            pass  # raised below, outside the handler: the parser's error quotes the answer
+        raise InvalidResponseError("the token answer could not be read", "", operation)
+
+    def _tokens_of(self, kind: str, response: httpx.Response, operation: str) -> Tokens | None:
+        if kind == "oauth":
+            return oauth_tokens(response, self._clock())
+        try:
+            data = check_response(response, operation)
+        except AuthenticationFailedError:
+            if kind == "refresh":
+                return None  # refused refresh token: fall back to the credential
+            raise
+        return kraken_tokens(data, self._clock())
 
     # --- optional cache on disk ------------------------------------------------------------------
 

@@ -565,10 +565,8 @@ def _typed_data(response: httpx.Response, envelope: TypeAdapter[Any], operation:
     except KrakenError:
         raise
     except (ValueError, TypeError, AttributeError, KeyError, RecursionError, OverflowError):
-        # Whatever shape the body has, it is the answer that is wrong: say so, typed.
-        raise InvalidResponseError(
-            "the answer could not be read", "", operation, transient=False
-        ) from None
+        pass  # raised below, outside the handler: the parser's error quotes the body
+    raise InvalidResponseError("the answer could not be read", "", operation, transient=False)
 
 
 def _typed_answer(response: httpx.Response, envelope: TypeAdapter[Any], operation: str) -> Any:

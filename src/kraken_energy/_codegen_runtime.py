@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from types import TracebackType
-from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Final, Generic, Literal, Self, TypeVar
 
 import httpx
@@ -86,7 +86,7 @@ class _ExactInJson:
         text = core_schema.custom_error_schema(
             core_schema.str_schema(),
             custom_error_type="decimal_not_a_string",
-            custom_error_message="a decimal must arrive as a JSON string (a JSON number loses digits)",
+            custom_error_message="a decimal must arrive as a JSON string (a number loses digits)",
         )
         return core_schema.json_or_python_schema(
             json_schema=core_schema.chain_schema([text, decimal]), python_schema=decimal

@@ -37,6 +37,7 @@ answer keeps its `Retry-After` (seconds, or an HTTP date turned into seconds) as
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -255,7 +256,10 @@ class RateLimitedError(AuthorizationError):
         """Record when the allowance resets and say so in the message."""
         if unix_time is None:
             return
-        self.resets_at = datetime.fromtimestamp(unix_time, UTC)
+        try:
+            self.resets_at = datetime.fromtimestamp(unix_time, UTC)
+        except (OverflowError, OSError, ValueError):  # beyond the calendar: no known reset
+            return
         self.args = (self._line(),)
 
     def _line(self) -> str:
@@ -349,9 +353,11 @@ def _retry_after(response: httpx.Response) -> float | None:
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # "1e999" and "nan" are no wait at all
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     from email.utils import parsedate_to_datetime  # only for the rare HTTP-date form
 
     try:
