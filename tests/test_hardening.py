@@ -54,13 +54,17 @@ async def test_redirects_are_never_followed(
 
 
 class Drip(httpx.AsyncByteStream):
-    """A body that never ends: one byte, then a short pause, forever (counting the bytes)."""
+    """A body dripped a chunk at a time with a short pause between (counting the chunks).
 
-    def __init__(self, chunk: bytes = b" ", pause: float = 0.005) -> None:
-        self.chunk, self.pause, self.sent = chunk, pause, 0
+    It ends after `chunks`, so that a client without the guard fails its test quickly
+    instead of hanging.
+    """
+
+    def __init__(self, chunk: bytes = b" ", pause: float = 0.005, chunks: int = 200) -> None:
+        self.chunk, self.pause, self.chunks, self.sent = chunk, pause, chunks, 0
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        while True:
+        while self.sent < self.chunks:
             self.sent += 1
             yield self.chunk
             await asyncio.sleep(self.pause)
@@ -88,7 +92,7 @@ def test_the_deadline_has_a_named_default() -> None:
 @pytest.mark.parametrize("auth", [None, kc.APIKey(SECRET)], ids=["anonymous", "token"])
 async def test_a_huge_body_stops_while_streaming(httpx_mock: HTTPXMock, auth) -> None:
     """A body past the size limit fails as soon as the limit is passed, not once it is all read."""
-    flood = Drip(chunk=b"x" * 1024, pause=0)
+    flood = Drip(chunk=b"x" * 1024, pause=0, chunks=100)
     httpx_mock.add_callback(lambda request: httpx.Response(200, stream=flood))
     async with KrakenClient(URL, auth=auth, retry=ONCE, max_response_bytes=10 * 1024) as kraken:
         with pytest.raises(kc.ResponseTooLargeError) as caught:
