@@ -428,7 +428,7 @@ class KrakenClient(Client):
                 operation_name=name,
             )
 
-        deadline = policy.clock() + policy.max_total_seconds
+        call_ends = policy.clock() + policy.max_total_seconds  # the retry budget, not `deadline`
 
         async def attempt() -> Any:
             nonlocal attempt_number
@@ -440,14 +440,14 @@ class KrakenClient(Client):
             try:
                 if slots is None:
                     if not allowance_probe:  # the allowance is read during the cooldown
-                        await cooldown.wait(policy, deadline, name)
+                        await cooldown.wait(policy, call_ends, name)
                     epoch, sent = cooldown.epoch, True
                     response = await send()
                 else:
                     import asyncio  # loaded already: only the measurement pipeline shares slots
 
                     async with slots:  # the cooldown is checked once holding the slot, just
-                        await cooldown.wait(policy, deadline, name)  # before sending
+                        await cooldown.wait(policy, call_ends, name)  # before sending
                         epoch, sent = cooldown.epoch, True
                         response = await send()
                     if not _looks_rate_limited(response):  # else the cooldown starts at once

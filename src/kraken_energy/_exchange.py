@@ -18,7 +18,12 @@ from typing import Any
 
 import httpx
 
-from ._errors import DeadlineExceededError, InvalidArgumentError, ResponseTooLargeError
+from ._errors import (
+    DeadlineExceededError,
+    InvalidArgumentError,
+    RequestTimeoutError,
+    ResponseTooLargeError,
+)
 
 
 def checked_deadline(seconds: object, argument: str = "deadline") -> float | None:
@@ -112,7 +117,8 @@ async def exchange(
             finally:
                 await response.aclose()
     except TimeoutError:
-        if deadline is None or not timer.expired():
-            raise
-        raise DeadlineExceededError(deadline, request.url.host, operation_name) from None
+        host = request.url.host
+        if deadline is None or not timer.expired():  # a timeout below httpx, not translated
+            raise RequestTimeoutError(f"timed out talking to {host}", operation_name) from None
+        raise DeadlineExceededError(deadline, host, operation_name) from None
     return response
