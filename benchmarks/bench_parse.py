@@ -248,8 +248,11 @@ async def _measure(raw: bytes, ariadne: Any, settings: Settings) -> dict[str, Sa
 
         samples["ours"] = await _time_async(ours, settings)
 
-    # The records path follows hasNextPage: serve it the same page marked as the last one.
-    last_page = raw.replace(b'"hasNextPage": true', b'"hasNextPage": false')
+    # The records path follows hasNextPage: serve it the same page marked as the last one,
+    # counting only its own readings (a last page short of totalCount is an incomplete fetch).
+    last_page = raw.replace(b'"hasNextPage": true', b'"hasNextPage": false').replace(
+        f'"totalCount": {NODES * 10}'.encode(), f'"totalCount": {NODES}'.encode()
+    )
     async with KrakenClient(URL, http_client=_mock_client(last_page)) as kraken:
 
         async def records() -> list[object]:

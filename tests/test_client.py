@@ -32,6 +32,7 @@ def test_public_api_is_exactly_what_is_exported() -> None:
         "DEFAULT_COOLDOWN_MIN_SECONDS", "DEFAULT_COOLDOWN_MAX_SECONDS",
         "DEFAULT_COOLDOWN_RESET_SECONDS", "DEFAULT_MAX_RATE_LIMITED_ATTEMPTS", "FetchStats",
         "Series", "SeriesFilters", "PropertySeries", "account_series",
+        "DEFAULT_REQUEST_DEADLINE_SECONDS", "DEFAULT_MAX_RESPONSE_BYTES",
     }
     for name in kraken_energy.__all__:
         assert getattr(kraken_energy, name) is not None

@@ -342,7 +342,8 @@ def test_from_env_names_the_valid_options_for_a_misspelt_one() -> None:
     with pytest.raises(kc.InvalidArgumentError) as caught:
         KrakenClient.from_env({"KRAKEN_API_KEY": "sk_live_x"}, timout=5)  # type: ignore[call-arg]
     assert str(caught.value) == (
-        "options: unknown option 'timout'; valid: http_client, retry, timeout, token_cache"
+        "options: unknown option 'timout'; valid: deadline, http_client, max_response_bytes, "
+        "retry, timeout, token_cache"
     )
 
 

@@ -85,8 +85,8 @@ def test_a_fragment_change_reaches_models_and_records_together(tmp_path: Path) -
     records = (package / "records.py").read_text()
     assert "cost_incl_tax" not in models and "costInclTax" not in records
     assert "cost_incl_tax" not in records
-    assert "estimated_amount: Optional[Decimal]" in models
-    assert "estimated_amount: Optional[Decimal]" in records
+    assert "estimated_amount: Optional[ExactDecimal]" in models
+    assert "estimated_amount: Optional[ExactDecimal]" in records
     measurement = records[records.index("class Measurement("):]
     assert "read_at: Optional[AwareDatetime] = Field(" in models
     assert "read_at: Optional[AwareDatetime]\n" in measurement

@@ -228,5 +228,5 @@ async def test_one_debug_line_per_attempt_without_secrets(
 
 def test_policy_rejects_nonsense() -> None:
     """A policy that could never send a request is refused with the argument named."""
-    with pytest.raises(ValueError, match="max_attempts: must be at least 1"):
+    with pytest.raises(ValueError, match="max_attempts: must be a whole number >= 1"):
         RetryPolicy(max_attempts=0)

@@ -194,10 +194,15 @@ class Client(KrakenBaseClient):
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> "GetAccount":
         """Send the query `getAccount` and return its result."""
         return await self.run_operation(
-            GET_ACCOUNT, {"accountNumber": account_number}, retry=retry, timeout=timeout
+            GET_ACCOUNT,
+            {"accountNumber": account_number},
+            retry=retry,
+            timeout=timeout,
+            deadline=deadline,
         )
 
     async def get_measurements(
@@ -216,6 +221,7 @@ class Client(KrakenBaseClient):
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> "GetMeasurements":
         """Send the query `getMeasurements` and return its result."""
         return await self.run_operation(
@@ -233,6 +239,7 @@ class Client(KrakenBaseClient):
             },
             retry=retry,
             timeout=timeout,
+            deadline=deadline,
         )
 
     async def get_property_measurements(
@@ -251,6 +258,7 @@ class Client(KrakenBaseClient):
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> "GetPropertyMeasurements":
         """Send the query `getPropertyMeasurements` and return its result."""
         return await self.run_operation(
@@ -268,14 +276,19 @@ class Client(KrakenBaseClient):
             },
             retry=retry,
             timeout=timeout,
+            deadline=deadline,
         )
 
     async def get_viewer_accounts(
-        self, *, retry: RetryPolicy | None = None, timeout: httpx.Timeout | None = None
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> "GetViewerAccounts":
         """Send the query `getViewerAccounts` and return its result."""
         return await self.run_operation(
-            GET_VIEWER_ACCOUNTS, {}, retry=retry, timeout=timeout
+            GET_VIEWER_ACCOUNTS, {}, retry=retry, timeout=timeout, deadline=deadline
         )
 
     async def obtain_kraken_token(
@@ -284,14 +297,25 @@ class Client(KrakenBaseClient):
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> "ObtainKrakenToken":
         """Send the mutation `obtainKrakenToken` and return its result."""
         return await self.run_operation(
-            OBTAIN_KRAKEN_TOKEN, {"input": input}, retry=retry, timeout=timeout
+            OBTAIN_KRAKEN_TOKEN,
+            {"input": input},
+            retry=retry,
+            timeout=timeout,
+            deadline=deadline,
         )
 
     async def rate_limit(
-        self, *, retry: RetryPolicy | None = None, timeout: httpx.Timeout | None = None
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> "RateLimit":
         """Send the query `rateLimit` and return its result."""
-        return await self.run_operation(RATE_LIMIT, {}, retry=retry, timeout=timeout)
+        return await self.run_operation(
+            RATE_LIMIT, {}, retry=retry, timeout=timeout, deadline=deadline
+        )

@@ -8,13 +8,12 @@
 by `<fragment>_record`. Both come from the same fragments as the models.
 """
 
-from decimal import Decimal
 from typing import Annotated, Literal, NamedTuple, Optional, Union, cast
 
 from pydantic import AwareDatetime, Field, JsonValue
 from typing_extensions import TypedDict
 
-from kraken_energy._codegen_runtime import not_typename
+from kraken_energy._codegen_runtime import ExactDecimal, not_typename
 from kraken_energy._series import Series
 
 from .enums import (
@@ -255,10 +254,10 @@ AllowanceData = TypedDict(
     {"pointsAllowanceRateLimit": Optional[AllowancePointsAllowanceRateLimitData]},
 )
 StatisticCostExclTaxData = TypedDict(
-    "StatisticCostExclTaxData", {"estimatedAmount": Decimal, "costCurrency": str}
+    "StatisticCostExclTaxData", {"estimatedAmount": ExactDecimal, "costCurrency": str}
 )
 StatisticCostInclTaxData = TypedDict(
-    "StatisticCostInclTaxData", {"estimatedAmount": Decimal, "costCurrency": str}
+    "StatisticCostInclTaxData", {"estimatedAmount": ExactDecimal, "costCurrency": str}
 )
 MetaStatisticsData = TypedDict(
     "MetaStatisticsData",
@@ -266,7 +265,7 @@ MetaStatisticsData = TypedDict(
         "type": Optional[ReadingStatisticTypeEnum],
         "label": Optional[str],
         "description": Optional[str],
-        "value": Optional[Decimal],
+        "value": Optional[ExactDecimal],
         "costExclTax": Optional[StatisticCostExclTaxData],
         "costInclTax": Optional[StatisticCostInclTaxData],
     },
@@ -347,7 +346,7 @@ EdgeNodeIntervalMeasurementTypeData = TypedDict(
         "endAt": AwareDatetime,
         "durationInSeconds": int,
         "__typename": Literal["IntervalMeasurementType"],
-        "value": Decimal,
+        "value": ExactDecimal,
         "unit": str,
         "readAt": AwareDatetime,
         "source": str,
@@ -379,7 +378,7 @@ ReadingMetaDataData = TypedDict(
 EdgeNodeMeasurementInterfaceData = TypedDict(
     "EdgeNodeMeasurementInterfaceData",
     {
-        "value": Decimal,
+        "value": ExactDecimal,
         "unit": str,
         "readAt": AwareDatetime,
         "source": str,
@@ -553,7 +552,9 @@ MetaData = TypedDict(
         ],
     },
 )
-MoneyData = TypedDict("MoneyData", {"estimatedAmount": Decimal, "costCurrency": str})
+MoneyData = TypedDict(
+    "MoneyData", {"estimatedAmount": ExactDecimal, "costCurrency": str}
+)
 ObtainKrakenTokenObtainKrakenTokenData = TypedDict(
     "ObtainKrakenTokenObtainKrakenTokenData",
     {
@@ -592,7 +593,7 @@ RateLimitData = TypedDict("RateLimitData", {"rateLimitInfo": Optional[AllowanceD
 ReadingData = TypedDict(
     "ReadingData",
     {
-        "value": Decimal,
+        "value": ExactDecimal,
         "unit": str,
         "readAt": AwareDatetime,
         "source": str,
@@ -614,7 +615,7 @@ StatisticData = TypedDict(
         "type": Optional[ReadingStatisticTypeEnum],
         "label": Optional[str],
         "description": Optional[str],
-        "value": Optional[Decimal],
+        "value": Optional[ExactDecimal],
         "costExclTax": Optional[StatisticCostExclTaxData],
         "costInclTax": Optional[StatisticCostInclTaxData],
     },
@@ -665,7 +666,7 @@ def interval_reading_record(data: IntervalReadingData) -> IntervalReadingRecord:
 class MoneyRecord(NamedTuple):
     """`fragment Money` as an immutable record."""
 
-    estimated_amount: Decimal
+    estimated_amount: ExactDecimal
     cost_currency: str
 
 
@@ -719,7 +720,7 @@ class StatisticRecord(NamedTuple):
     type_: Optional[ReadingStatisticTypeEnum]
     label: Optional[str]
     description: Optional[str]
-    value: Optional[Decimal]
+    value: Optional[ExactDecimal]
     cost_excl_tax: Optional[MoneyRecord]
     cost_incl_tax: Optional[MoneyRecord]
 
@@ -823,7 +824,7 @@ class Measurement(NamedTuple):
     property_id: str
     series: Series
     typename: str
-    value: Decimal
+    value: ExactDecimal
     unit: str
     read_at: AwareDatetime
     source: str

@@ -15,7 +15,8 @@ run, with the reason for each:
   generation, naming the class and the fix (a named fragment in `queries/`).
 - `ClientMethodsPlugin`: each operation becomes an `Operation` constant (name, kind, text,
   argument names, lazily imported types) plus its text as `<NAME>_OPERATION`, and its method
-  takes typed `retry=` and `timeout=` options and hands all of it to `run_operation`.
+  takes typed `retry=`, `timeout=` and `deadline=` options and hands all of it to
+  `run_operation`.
 - `PackageInitPlugin`: the lazy package `__init__` is typed, exports the synthesised classes,
   and imports the runtime last, so the generated modules always find it loaded.
 - `RecordsPlugin`: `records.py`, the models' shapes as wire `TypedDict`s, flat fragments as

@@ -59,12 +59,13 @@ class ClientMethodsPlugin(Plugin):
         method_def.args.kwonlyargs = [
             ast.arg("retry", _optional("RetryPolicy")),
             ast.arg("timeout", _optional("httpx.Timeout")),
+            ast.arg("deadline", _optional("float")),
         ]
-        method_def.args.kw_defaults = [ast.Constant(None), ast.Constant(None)]
+        method_def.args.kw_defaults = [ast.Constant(None)] * 3
         call = ast.Call(
             ast.Attribute(ast.Name("self"), "run_operation"),
             [ast.Name(constant), variables],
-            [ast.keyword("retry", ast.Name("retry")), ast.keyword("timeout", ast.Name("timeout"))],
+            [ast.keyword(option, ast.Name(option)) for option in ("retry", "timeout", "deadline")],
         )
         kind = operation_definition.operation.value
         doc = f"Send the {kind} `{operation_definition.name.value}` and return its result."

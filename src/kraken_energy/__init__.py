@@ -16,7 +16,9 @@ from ._auth import DEFAULT_REFRESH_MARGIN_SECONDS, KrakenAuth
 from ._client import ClientOptions, KrakenClient
 from ._constants import (
     DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_READ_TIMEOUT_SECONDS,
+    DEFAULT_REQUEST_DEADLINE_SECONDS,
     DEFAULT_URL,
 )
 from ._credentials import (
@@ -37,6 +39,7 @@ from ._errors import (
     AuthorizationError,
     ConnectError,
     ConnectionDroppedError,
+    DeadlineExceededError,
     FieldProblem,
     GraphQLError,
     HTTPStatusError,
@@ -48,12 +51,21 @@ from ._errors import (
     QueryTooComplexError,
     RateLimitedError,
     RequestTimeoutError,
+    ResponseTooLargeError,
     ServiceUnavailableError,
     TokenExpiredError,
     TransportError,
     ValidationError,
 )
-from ._pagination import Connection, PaginationLoopError, Paginator
+from ._pagination import (
+    Connection,
+    IncompleteFetchError,
+    InconsistentPagesError,
+    MissingPageError,
+    PaginationLoopError,
+    Paginator,
+    RepeatedPageError,
+)
 from ._ratelimit import FetchStats
 from ._retry import (
     DEFAULT_BACKOFF_INITIAL_SECONDS,
@@ -144,10 +156,12 @@ __all__ = [
     "DEFAULT_COOLDOWN_RESET_SECONDS",
     "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_MAX_RATE_LIMITED_ATTEMPTS",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRY_SECONDS",
     "DEFAULT_MEASUREMENTS_PAGE_SIZE",
     "DEFAULT_READ_TIMEOUT_SECONDS",
     "DEFAULT_REFRESH_MARGIN_SECONDS",
+    "DEFAULT_REQUEST_DEADLINE_SECONDS",
     "DEFAULT_URL",
     "PROPERTY_MEASUREMENTS",
     "APIKey",
@@ -162,6 +176,7 @@ __all__ = [
     "ConnectionDroppedError",
     "Cost",
     "Credential",
+    "DeadlineExceededError",
     "ElectricityFilter",
     "EmailPassword",
     "FetchStats",
@@ -169,6 +184,8 @@ __all__ = [
     "GasFilter",
     "GraphQLError",
     "HTTPStatusError",
+    "IncompleteFetchError",
+    "InconsistentPagesError",
     "InvalidArgumentError",
     "InvalidResponseError",
     "KrakenAuth",
@@ -176,6 +193,7 @@ __all__ = [
     "KrakenError",
     "Measurement",
     "MeasurementStatistic",
+    "MissingPageError",
     "NotFoundError",
     "OAuthClientCredentials",
     "OrganizationSecretKey",
@@ -191,7 +209,9 @@ __all__ = [
     "ReadingQualityType",
     "ReadingStatisticTypeEnum",
     "RefreshToken",
+    "RepeatedPageError",
     "RequestTimeoutError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "Series",
     "SeriesFilters",

@@ -38,20 +38,23 @@ import threading
 import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, Final
 
 import httpx
 
+from ._constants import DEFAULT_MAX_RESPONSE_BYTES
 from ._credentials import Credential, OAuthClientCredentials, Token
 from ._errors import (
     AuthenticationFailedError,
     InvalidArgumentError,
+    InvalidResponseError,
     KrakenError,
     TokenExpiredError,
     check_response,
 )
+from ._exchange import checked_size_limit, read_limited
 from ._retry import RetryPolicy, retrying
+from ._token_cache import TokenCache
 from ._tokens import (
     Tokens,
     is_token_error,
@@ -60,6 +63,7 @@ from ._tokens import (
     oauth_tokens,
     obtain_request,
 )
+from ._urls import checked_url
 
 DEFAULT_REFRESH_MARGIN_SECONDS: Final = 120.0
 """Renew a token this long before its `exp`, so no request leaves with a token about to lapse."""
@@ -87,14 +91,18 @@ class KrakenAuth(httpx.Auth):
             `RefreshToken`, `Token` or `OAuthClientCredentials`.
         token_url: the OAuth `/token/` endpoint, for `OAuthClientCredentials` without one.
         refresh_margin_seconds: renew this long before the token's expiry.
-        token_cache: a file to keep tokens in between runs (written with mode 0600); nothing is
+        token_cache: a file to keep tokens in between runs (written atomically with mode 0600,
+            read without following links; see `kraken_energy._token_cache`); nothing is
             written to disk unless this is given.
         clock: the time in Unix seconds (tests pass a fake).
         retry: how a token request is retried (once, by the renewal that sends it); defaults
             to `RetryPolicy()`. `KrakenClient` passes its own.
+        max_response_bytes: the largest answer this flow reads (`ResponseTooLargeError`).
 
     Raises:
-        InvalidArgumentError: OAuth credentials without any token URL.
+        InvalidArgumentError: OAuth credentials without any token URL; a token URL that is
+            not https (plain http only to loopback) or holds credentials; a token cache in a
+            folder other users can write to.
 
     Example:
         >>> auth = KrakenAuth(APIKey("sk_live_..."))
@@ -110,17 +118,20 @@ class KrakenAuth(httpx.Auth):
         token_cache: str | os.PathLike[str] | None = None,
         clock: Callable[[], float] = time.time,
         retry: RetryPolicy | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._credential = credential
-        self._token_url = token_url
+        self._token_url = checked_url(token_url, "token_url") if token_url is not None else None
         if isinstance(credential, OAuthClientCredentials):
-            self._token_url = credential.token_url or token_url
+            if credential.token_url:
+                self._token_url = checked_url(credential.token_url, "token_url")
             if not self._token_url:
                 raise InvalidArgumentError(
                     "token_url", "OAuth client credentials need the brand's /token/ URL"
                 )
         self._margin = refresh_margin_seconds
-        self._cache = Path(token_cache) if token_cache is not None else None
+        self._max_bytes = checked_size_limit(max_response_bytes)
+        self._cache = TokenCache(token_cache) if token_cache is not None else None
         self._clock = clock
         self._retry = retry or RetryPolicy()
         self._state = threading.Lock()  # guards `_tokens` and `_flight`, never held across await
@@ -130,7 +141,7 @@ class KrakenAuth(httpx.Auth):
         if isinstance(credential, Token):
             self._tokens = Tokens(credential.token, jwt_expiry(credential.token))
         elif self._cache is not None:
-            self._tokens = self._read_cache()
+            self._tokens = self._cache.load(self._fingerprint())
 
     def __repr__(self) -> str:
         return f"KrakenAuth({self._credential!r})"
@@ -156,7 +167,8 @@ class KrakenAuth(httpx.Auth):
             assert tokens is not None
             request.headers["Authorization"] = tokens.token
             response = yield request
-            await response.aread()  # this flow replaces httpx's, which would have read it
+            # This flow replaces httpx's reading of the body, within the size limit.
+            await read_limited(response, self._max_bytes, None)
             if not is_token_error(response) or isinstance(self._credential, Token):
                 return
             current = self._tokens
@@ -304,11 +316,21 @@ class KrakenAuth(httpx.Auth):
         Raises:
             KrakenError: what the response says went wrong (bad credentials, 502, 1199 ...).
         """
-        await response.aread()
+        operation = "oauth/token" if kind == "oauth" else "obtainKrakenToken"
+        await read_limited(response, self._max_bytes, operation)
+        try:
+            return self._tokens_of(kind, response, operation)
+        except KrakenError:
+            raise
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError, OverflowError):
+            pass  # raised below, outside the handler: the parser's error quotes the answer
+        raise InvalidResponseError("the token answer could not be read", "", operation)
+
+    def _tokens_of(self, kind: str, response: httpx.Response, operation: str) -> Tokens | None:
         if kind == "oauth":
             return oauth_tokens(response, self._clock())
         try:
-            data = check_response(response, "obtainKrakenToken")
+            data = check_response(response, operation)
         except AuthenticationFailedError:
             if kind == "refresh":
                 return None  # refused refresh token: fall back to the credential
@@ -321,35 +343,9 @@ class KrakenAuth(httpx.Auth):
         secret = json.dumps([type(self._credential).__name__, vars(self._credential)], default=str)
         return hashlib.sha256(secret.encode()).hexdigest()
 
-    def _read_cache(self) -> Tokens | None:
-        assert self._cache is not None
-        try:
-            stored = json.loads(self._cache.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(stored, dict) or stored.get("credential") != self._fingerprint():
-            return None  # a cache written for another credential is never used
-        return Tokens(
-            stored["token"],
-            stored.get("expires_at"),
-            stored.get("refresh_token"),
-            stored.get("refresh_expires_at"),
-        )
-
     def _write_cache(self) -> None:
-        if self._cache is None or self._tokens is None:
-            return
-        record = {
-            "credential": self._fingerprint(),
-            "token": self._tokens.token,
-            "expires_at": self._tokens.expires_at,
-            "refresh_token": self._tokens.refresh_token,
-            "refresh_expires_at": self._tokens.refresh_expires_at,
-        }
-        descriptor = os.open(self._cache, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(descriptor, 0o600)  # also when the file existed with wider permissions
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            json.dump(record, file)
+        if self._cache is not None and self._tokens is not None:
+            self._cache.save(self._fingerprint(), self._tokens)
 
 
 class _AbandonedError(Exception):

@@ -9,7 +9,6 @@ where the endpoint can say (`rateLimitInfo`), the client asks once per cooldown 
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import time
@@ -23,23 +22,27 @@ from kraken_energy_gql import Client
 from pydantic import ValidationError as PydanticValidationError
 
 from ._auth import KrakenAuth
+from ._codegen_runtime import request_payload
 from ._constants import (
     DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_READ_TIMEOUT_SECONDS,
+    DEFAULT_REQUEST_DEADLINE_SECONDS,
     DEFAULT_URL,
-    LOOPBACK_HOSTS,
 )
-from ._credentials import Credential, OAuthClientCredentials, credential_from, environment_values
+from ._credentials import Credential, credential_from, environment_values
 from ._credentials import brand as find_brand
 from ._errors import (
     GraphQLError,
     InvalidArgumentError,
     InvalidResponseError,
     KrakenError,
+    NotFoundError,
     RateLimitedError,
     check_response,
     transport_error,
 )
+from ._exchange import checked_deadline, checked_size_limit, exchange
 from ._pagination import DEFAULT_MAX_PAGES, Connection, PageSizes, Paginator
 from ._ratelimit import AdaptiveConcurrency, Cooldown
 from ._retry import (
@@ -49,6 +52,7 @@ from ._retry import (
     call_with_retries,
     waits_enabled,
 )
+from ._urls import checked_url, token_url_for
 from ._validation import check_variables, result_envelope
 
 ResultT = TypeVar("ResultT", bound="BaseModel")
@@ -103,6 +107,8 @@ class ClientOptions(TypedDict, total=False):
     timeout: httpx.Timeout | None
     retry: RetryPolicy | None
     token_cache: str | os.PathLike[str] | None
+    deadline: float | None
+    max_response_bytes: int
 
 
 class KrakenClient(Client):
@@ -130,13 +136,20 @@ class KrakenClient(Client):
         timeout: connect and read timeouts; defaults to `DEFAULT_CONNECT_TIMEOUT_SECONDS` and
             `DEFAULT_READ_TIMEOUT_SECONDS`. Ignored when `http_client` is given.
         retry: the retry policy for every call; defaults to `RetryPolicy()`.
+        deadline: the longest one HTTP exchange may take, token renewal and the whole body
+            included (`DeadlineExceededError`); defaults to `DEFAULT_REQUEST_DEADLINE_SECONDS`,
+            None for none.
+        max_response_bytes: the largest answer read (`ResponseTooLargeError`); defaults to
+            `DEFAULT_MAX_RESPONSE_BYTES`.
 
-    Every operation method also takes `retry=RetryPolicy(...)` and `timeout=httpx.Timeout(...)`
-    keyword arguments that apply to that call only.
+    Every operation method also takes `retry=RetryPolicy(...)`, `timeout=httpx.Timeout(...)`
+    and `deadline=seconds` keyword arguments that apply to that call only. No request of the
+    client follows a redirect, whatever `http_client` says: a 3xx is an `HTTPStatusError`.
 
     Raises:
-        ValueError: `url` is not an absolute http(s) URL, or is plain http to a non-loopback host.
-        InvalidArgumentError: an unknown brand (a ValueError too).
+        InvalidArgumentError (a ValueError): `url` is not an absolute http(s) URL, is plain
+            http to a non-loopback host, or holds credentials; an unknown brand; a deadline or
+            size limit that is not a positive number.
 
     Operation methods raise `InvalidArgumentError` for a bad argument before sending anything,
     and otherwise a `KrakenError` subclass (see `kraken_energy._errors` for the tree).
@@ -157,14 +170,22 @@ class KrakenClient(Client):
         timeout: httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
         token_cache: str | os.PathLike[str] | None = None,
+        deadline: float | None = DEFAULT_REQUEST_DEADLINE_SECONDS,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         preset = find_brand(brand) if brand is not None else None
-        endpoint = _checked_url(url or (preset.url if preset else DEFAULT_URL))
+        endpoint = checked_url(url or (preset.url if preset else DEFAULT_URL))
+        self._deadline = checked_deadline(deadline)
+        self._max_bytes = checked_size_limit(max_response_bytes)
         if isinstance(auth, Credential):
-            token_url = preset.auth_url if preset and not url else _token_url_for(endpoint)
-            if isinstance(auth, OAuthClientCredentials) and auth.token_url:
-                _checked_url(auth.token_url, argument="token_url")
-            auth = KrakenAuth(auth, token_url=token_url, token_cache=token_cache, retry=retry)
+            token_url = preset.auth_url if preset and not url else token_url_for(endpoint)
+            auth = KrakenAuth(
+                auth,
+                token_url=token_url,
+                token_cache=token_cache,
+                retry=retry,
+                max_response_bytes=self._max_bytes,
+            )
         self._owns_http_client = http_client is None
         if http_client is None:
             http_client = httpx.AsyncClient(
@@ -200,7 +221,10 @@ class KrakenClient(Client):
             **arguments: the operation's other arguments.
 
         Raises:
-            PaginationLoopError: while iterating, when cursors stop advancing or pages repeat.
+            InvalidArgumentError: a page size or max_pages that is not a whole number >= 1.
+            PaginationLoopError: while iterating, when cursors stop advancing.
+            MissingPageError, RepeatedPageError: while iterating, when a later page is null or
+                repeats nodes already received.
 
         Example:
             >>> pages = kraken.paginate(kraken.get_property_measurements, PROPERTY_MEASUREMENTS,
@@ -210,7 +234,7 @@ class KrakenClient(Client):
         """
         return Paginator(
             method, connection, self.page_sizes, arguments, page_size=page_size, max_pages=max_pages
-        )
+        )  # checks page_size and max_pages at once, before anything is sent
 
     def measurements(
         self,
@@ -341,7 +365,7 @@ class KrakenClient(Client):
 
     def __repr__(self) -> str:
         auth = type(self._auth).__name__ if self._auth is not None else None
-        return f"KrakenClient(url={self.url!r}, auth={auth})"
+        return f"KrakenClient(url={self.url!r}, auth={auth})"  # the URL holds no userinfo
 
     async def run_operation(
         self,
@@ -350,8 +374,11 @@ class KrakenClient(Client):
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ResultT:
         """Send one generated operation and return its result model: what every method calls.
+
+        `deadline` (seconds) replaces the client's for this call's exchanges.
 
         Raises:
             InvalidArgumentError: a variable is of the wrong type or breaks Kraken's rules.
@@ -360,10 +387,14 @@ class KrakenClient(Client):
             KrakenError: the last attempt's error, once retries are exhausted or not allowed.
         """
         result: ResultT = await self.send_operation(
-            operation, variables, result_envelope(operation), retry=retry, timeout=timeout
+            operation,
+            variables,
+            result_envelope(operation),
+            retry=retry,
+            timeout=timeout,
+            deadline=deadline,
         )
         return result
-
 
     async def send_operation(
         self,
@@ -373,6 +404,7 @@ class KrakenClient(Client):
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
         allowance_probe: bool = False,
     ) -> Any:
         """Send an operation and return its `data` validated by `envelope` straight from JSON.
@@ -391,14 +423,31 @@ class KrakenClient(Client):
         check_variables(operation, variables)
         policy = retry or self._retry
         name = operation.name
-        options: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
-        if self._auth is not None:
-            options["auth"] = self._auth
+        limit = self._deadline if deadline is None else checked_deadline(deadline)
+        payload = request_payload(operation.text, name, variables)
+        http_client = self.http_client
+        auth: Any = self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT
         mutation = operation.kind == "mutation" and name not in SAFE_TO_REPEAT_MUTATIONS
         attempt_number = 0
-        send = self.execute
         cooldown = self._cooldown
-        deadline = policy.clock() + policy.max_total_seconds
+
+        async def send() -> httpx.Response:
+            request = http_client.build_request(
+                "POST",
+                self.url,
+                json=payload,
+                timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
+            )
+            return await exchange(
+                http_client,
+                request,
+                auth=auth,
+                deadline=limit,
+                max_bytes=self._max_bytes,
+                operation_name=name,
+            )
+
+        call_ends = policy.clock() + policy.max_total_seconds  # the retry budget, not `deadline`
 
         async def attempt() -> Any:
             nonlocal attempt_number
@@ -410,20 +459,26 @@ class KrakenClient(Client):
             try:
                 if slots is None:
                     if not allowance_probe:  # the allowance is read during the cooldown
-                        await cooldown.wait(policy, deadline, name)
+                        await cooldown.wait(policy, call_ends, name)
                     epoch, sent = cooldown.epoch, True
-                    response = await send(operation.text, name, variables, **options)
+                    response = await send()
                 else:
                     import asyncio  # loaded already: only the measurement pipeline shares slots
 
                     async with slots:  # the cooldown is checked once holding the slot, just
-                        await cooldown.wait(policy, deadline, name)  # before sending
+                        await cooldown.wait(policy, call_ends, name)  # before sending
                         epoch, sent = cooldown.epoch, True
-                        response = await send(operation.text, name, variables, **options)
+                        response = await send()
                     if not _looks_rate_limited(response):  # else the cooldown starts at once
                         for _ in range(_TURNS_TO_SEND):  # the request given the slot goes first
                             await asyncio.sleep(0)
                 data = _typed_data(response, envelope, name)
+            except NotFoundError as exc:
+                _name_subject(exc, variables)
+                _log(name, attempt_number, started, exc)
+                if slots is not None:
+                    slots.failed()
+                raise
             except httpx.TransportError as exc:
                 error: KrakenError = transport_error(exc, name)
                 _log(name, attempt_number, started, error)
@@ -524,6 +579,16 @@ def _typed_data(response: httpx.Response, envelope: TypeAdapter[Any], operation:
     `check_response`, the one classifier of answers. A well-formed answer whose values do not fit
     the types is an InvalidResponseError naming where, and is not retried.
     """
+    try:
+        return _typed_answer(response, envelope, operation)
+    except KrakenError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError, OverflowError):
+        pass  # raised below, outside the handler: the parser's error quotes the body
+    raise InvalidResponseError("the answer could not be read", "", operation, transient=False)
+
+
+def _typed_answer(response: httpx.Response, envelope: TypeAdapter[Any], operation: str) -> Any:
     if response.status_code == 200:
         try:
             parsed = envelope.validate_json(response.content)
@@ -542,6 +607,18 @@ def _typed_data(response: httpx.Response, envelope: TypeAdapter[Any], operation:
     return check_response(response, operation)
 
 
+NOT_FOUND_SUBJECTS: dict[str, str] = {"accountNumber": "account", "propertyId": "property"}
+"""The variables that name what an operation looks up, by what a not-found error calls it."""
+
+
+def _name_subject(error: NotFoundError, variables: Mapping[str, Any]) -> None:
+    """Make a not-found error name what was looked up, instead of Kraken's generic words."""
+    for variable, subject in NOT_FOUND_SUBJECTS.items():
+        value = variables.get(variable)
+        if isinstance(value, str) and error.subject is None:
+            error.name_subject(f"{subject} {value!r}")
+
+
 def _looks_rate_limited(response: httpx.Response) -> bool:
     """Whether an answer is a rate limit, at a glance (a byte search, no parsing)."""
     return response.status_code == RATE_LIMITED_STATUS or b"KT-CT-1199" in response.content
@@ -555,37 +632,3 @@ def _log(operation: str | None, attempt: int, started: float, error: KrakenError
     code = f" {error.code}" if isinstance(error, GraphQLError) and error.code else ""
     elapsed_ms = (time.perf_counter() - started) * 1000
     logger.debug("%s attempt %d: %s%s in %.0f ms", operation, attempt, outcome, code, elapsed_ms)
-
-
-def _checked_url(url: str, argument: str = "url") -> str:
-    """Return `url` if it is an absolute https URL, or http to a loopback host."""
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise InvalidArgumentError(argument, f"not a valid URL: {url!r}") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise InvalidArgumentError(argument, f"expected an absolute http(s) URL, got {url!r}")
-    if parsed.scheme == "http" and not _is_loopback(parsed.host):
-        raise InvalidArgumentError(
-            argument,
-            f"plain http:// is refused for {parsed.host!r}; use https:// (http is allowed "
-            "only for loopback hosts such as the fake Kraken)",
-        )
-    return url
-
-
-def _token_url_for(endpoint: str) -> str:
-    """Derive the OAuth `/token/` URL: `auth.<domain>` for `api.<domain>` hosts, else beside."""
-    url = httpx.URL(endpoint)
-    if url.host.startswith("api."):
-        return str(url.copy_with(host="auth." + url.host.removeprefix("api."), path="/token/"))
-    return str(url.copy_with(path="/token/", query=None))  # the fake serves it beside GraphQL
-
-
-def _is_loopback(host: str) -> bool:
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, Generic, Literal, Self, TypeVar
 
 import httpx
 from kraken_energy_gql.base_model import UNSET, BaseModel
-from pydantic import AfterValidator
-from pydantic_core import to_jsonable_python
+from pydantic import AfterValidator, GetCoreSchemaHandler
+from pydantic_core import core_schema, to_jsonable_python
 
 if TYPE_CHECKING:
     from ._retry import RetryPolicy
@@ -68,6 +69,39 @@ class Operation(Generic[ResultT]):
         return self.load_types()
 
 
+class _ExactInJson:
+    """In JSON, take a decimal only from a string: a JSON number has lost digits already.
+
+    The JSON parser reads `1.2345678901234567890123` as a float (`1.2345678901234567`);
+    refusing it beats returning a reading that silently differs from Kraken's. Python
+    values (a `Decimal`, a string) validate as `Decimal` always does. All checks run in
+    pydantic-core, so the hot path costs nothing extra.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        decimal = handler(source)
+        text = core_schema.custom_error_schema(
+            core_schema.str_schema(),
+            custom_error_type="decimal_not_a_string",
+            custom_error_message="a decimal must arrive as a JSON string (a number loses digits)",
+        )
+        return core_schema.json_or_python_schema(
+            json_schema=core_schema.chain_schema([text, decimal]), python_schema=decimal
+        )
+
+
+ExactDecimal = Annotated[Decimal, _ExactInJson]
+"""Kraken's `Decimal` scalar: exact, and refused when a JSON answer sends it as a number."""
+
+
+MAX_REMEMBERED_UNKNOWN_VALUES: Final = 256
+"""Unknown values one open enum remembers (as the same object each time); more are kept too,
+as a fresh pseudo-member each time they arrive."""
+
+
 class OpenEnum(StrEnum):
     """A string enum that keeps values it does not know as pseudo-members.
 
@@ -89,7 +123,10 @@ class OpenEnum(StrEnum):
         member._name_ = value
         member._value_ = value
         # Cached so that the same unknown value is the same object; iteration does not show it.
-        cls._value2member_map_[value] = member
+        # Past the bound, new unknown values are still kept (equal to their string), just not
+        # remembered: a server sending endless new values cannot grow memory without end.
+        if len(cls._value2member_map_) - len(cls.__members__) < MAX_REMEMBERED_UNKNOWN_VALUES:
+            cls._value2member_map_[value] = member
         return member
 
     @property
@@ -127,6 +164,18 @@ def jsonable(value: Any) -> Any:
     return to_jsonable_python(value)
 
 
+def request_payload(
+    query: str, operation_name: str | None, variables: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Build the JSON body of one operation: unset variables left out, the rest made JSON-ready."""
+    payload: dict[str, Any] = {"query": query, "operationName": operation_name}
+    if variables:
+        payload["variables"] = {
+            name: jsonable(value) for name, value in variables.items() if value is not UNSET
+        }
+    return payload
+
+
 class KrakenBaseClient:
     """Sends GraphQL operations to one endpoint with an `httpx.AsyncClient`.
 
@@ -156,11 +205,7 @@ class KrakenBaseClient:
         **kwargs: Any,
     ) -> httpx.Response:
         """POST the operation; unset variables are left out, the rest made JSON-ready."""
-        payload: dict[str, Any] = {"query": query, "operationName": operation_name}
-        if variables:
-            payload["variables"] = {
-                name: jsonable(value) for name, value in variables.items() if value is not UNSET
-            }
+        payload = request_payload(query, operation_name, variables)
         return await self.http_client.post(self.url, json=payload, **kwargs)
 
     async def run_operation(
@@ -170,11 +215,13 @@ class KrakenBaseClient:
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ResultT:
         """Send one generated operation and return its result model.
 
         This plain version sends once and validates the `data`; it raises httpx's errors and
-        pydantic's, and ignores `retry`. `KrakenClient` replaces it with the full pipeline.
+        pydantic's, and ignores `retry` and `deadline`. `KrakenClient` replaces it with the
+        full pipeline.
         """
         extra = {} if timeout is None else {"timeout": timeout}
         response = await self.execute(operation.text, operation.name, variables, **extra)

@@ -13,3 +13,12 @@ DEFAULT_READ_TIMEOUT_SECONDS: Final = 60.0
 
 LOOPBACK_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 """Hosts that may be reached over plain http:// (the fake Kraken in tests and demos)."""
+
+DEFAULT_REQUEST_DEADLINE_SECONDS: Final = 120.0
+"""The longest one HTTP exchange may take from start to the answer's last byte, token renewal
+included: timeouts bound each wait for a byte, this bounds a server that drips them slowly.
+Twice the read timeout, so a slow but steady 1000-reading page still arrives."""
+
+DEFAULT_MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
+"""The largest answer body read (decoded). A 1000-reading measurements page with statistics
+is a few megabytes; an account page holds one per property. Reading stops past this."""

@@ -5,13 +5,22 @@
     ├── TransportError                  no usable HTTP answer
     │   ├── ConnectError                the request never reached the server (safe to resend)
     │   ├── RequestTimeoutError         connect, read, write or pool timeout
+    │   │   └── DeadlineExceededError       the whole exchange outlasted its deadline
     │   └── ConnectionDroppedError      the connection broke mid-exchange
-    ├── HTTPStatusError                 an answer other than 2xx (`status`, `body_excerpt`)
+    ├── HTTPStatusError                 an answer other than 2xx (`status`, `body_excerpt`);
+    │                                   a redirect, never followed, names only its target host
     ├── InvalidResponseError            an answer that is not JSON, or not a GraphQL response
+    │   └── ResponseTooLargeError           a body past the size limit (stopped while streaming)
     └── GraphQLError                    `errors` in the body; class chosen by code, else errorType
         ├── ValidationError             errorType VALIDATION
         │   ├── AuthenticationFailedError   bad credentials: KT-CT-1134..1140
         │   └── PaginationError             KT-CT-1201, 1202, 1203, 1208
+        │       └── InconsistentPagesError      pages that would lose or repeat nodes (defined
+        │           │                           in `_pagination`; field, property, window, counts)
+        │           ├── PaginationLoopError         a cursor that does not advance, too many pages
+        │           ├── MissingPageError            a null where a later page was expected
+        │           ├── RepeatedPageError           a page repeating nodes already received
+        │           └── IncompleteFetchError        fewer nodes than `totalCount` promised
         ├── NotFoundError               errorType NOT_FOUND
         ├── AuthorizationError          errorType AUTHORIZATION
         │   ├── RateLimitedError            KT-CT-1199, or HTTP 429 (`resets_at`, where known)
@@ -28,6 +37,7 @@ answer keeps its `Retry-After` (seconds, or an HTTP date turned into seconds) as
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -74,6 +84,18 @@ class RequestTimeoutError(TransportError):
     """True for connect and pool timeouts: the request provably never reached the server."""
 
 
+class DeadlineExceededError(RequestTimeoutError):
+    """The whole exchange took longer than its deadline.
+
+    The deadline (`DEFAULT_REQUEST_DEADLINE_SECONDS`, or the call's `deadline=`) covers the
+    connection, any token renewal and every byte of the answer.
+    """
+
+    def __init__(self, seconds: float, host: str, operation_name: str | None) -> None:
+        super().__init__(f"no complete answer from {host} within {seconds:g} s", operation_name)
+        self.seconds = seconds
+
+
 class ConnectionDroppedError(TransportError):
     """The connection broke mid-exchange: the server may or may not have acted."""
 
@@ -87,12 +109,20 @@ class HTTPStatusError(KrakenError):
         body_excerpt: str,
         operation_name: str | None,
         retry_after: float | None = None,
+        *,
+        redirect_host: str | None = None,
     ) -> None:
-        super().__init__(f"HTTP {status} for {operation_name or 'request'}: {body_excerpt!r}")
+        if redirect_host is not None:  # never the full target: it may carry anything
+            detail = f"redirect to {redirect_host or 'an unnamed host'}, not followed"
+        else:
+            detail = repr(body_excerpt)
+        super().__init__(f"HTTP {status} for {operation_name or 'request'}: {detail}")
         self.status = status
         self.body_excerpt = body_excerpt
         self.operation_name = operation_name
         self.retry_after = retry_after
+        self.redirect_host = redirect_host
+        """For a 3xx: the host the server redirected to (the library never follows)."""
 
 
 class InvalidResponseError(KrakenError):
@@ -109,6 +139,23 @@ class InvalidResponseError(KrakenError):
         """False when the same answer would fail again (well-formed, but of the wrong types)."""
 
 
+class ResponseTooLargeError(InvalidResponseError):
+    """The answer's body grew past the size limit; reading stopped there.
+
+    The limit is `DEFAULT_MAX_RESPONSE_BYTES`, or the client's `max_response_bytes`. The same
+    answer would fail again, so it is not retried.
+    """
+
+    def __init__(self, limit: int, operation_name: str | None) -> None:
+        super().__init__(
+            f"the body is larger than {limit} bytes; stopped reading it",
+            "",
+            operation_name,
+            transient=False,
+        )
+        self.limit = limit
+
+
 @dataclass(frozen=True)
 class FieldProblem:
     """One of Kraken's `validationErrors`: what was wrong and where in the input."""
@@ -123,18 +170,21 @@ class GraphQLError(KrakenError):
     def __init__(
         self, errors: list[dict[str, Any]], data: dict[str, Any] | None, operation_name: str | None
     ) -> None:
-        first = errors[0] if errors else {}
-        extensions = first.get("extensions") or {}
-        self.code: str | None = extensions.get("errorCode")
-        self.error_type: str | None = extensions.get("errorType")
+        first = errors[0] if errors and isinstance(errors[0], dict) else {}
+        extensions = _extensions(first)
+        self.code: str | None = _text(extensions.get("errorCode"))
+        self.error_type: str | None = _text(extensions.get("errorType"))
         self.message: str = str(first.get("message", ""))
-        self.description: str | None = extensions.get("errorDescription")
-        self.path: tuple[str | int, ...] = tuple(first.get("path") or ())
+        self.description: str | None = _text(extensions.get("errorDescription"))
+        self.path: tuple[str | int, ...] = _path(first.get("path"))
+        problems = extensions.get("validationErrors")
         self.validation_errors: tuple[FieldProblem, ...] = tuple(
-            FieldProblem(str(item.get("message", "")), tuple(item.get("inputPath") or ()))
-            for item in extensions.get("validationErrors") or ()
+            FieldProblem(str(item.get("message", "")), _path(item.get("inputPath")))
+            for item in (problems if isinstance(problems, list) else ())
             if isinstance(item, dict)
         )
+        self.subject: str | None = None
+        """What was looked up and not found, e.g. "account 'A-F523797D'" (set by the client)."""
         self.errors = errors
         self.data = data
         self.operation_name = operation_name
@@ -142,9 +192,16 @@ class GraphQLError(KrakenError):
         """Seconds the answer's `Retry-After` asked to wait, if it had one."""
         super().__init__(self._line())
 
+    def name_subject(self, subject: str) -> None:
+        """Say in the message what the request looked up, e.g. "account 'A-F523797D'"."""
+        self.subject = subject
+        self.args = (self._line(),)
+
     def _line(self) -> str:
         where = ".".join(str(part) for part in self.path)
         detail = self.description or self.message
+        if self.subject is not None:
+            detail = f"no {self.subject} found (Kraken: {detail})"
         if self.validation_errors:
             detail += (
                 " ["
@@ -171,7 +228,11 @@ class AuthenticationFailedError(ValidationError):
 
 
 class PaginationError(ValidationError):
-    """Pagination refused: `first` missing, too large, or a bad cursor."""
+    """Pagination refused, or pages that would lose or repeat nodes.
+
+    Kraken refuses a missing or too large `first`, or a bad cursor; the client itself raises
+    an `InconsistentPagesError` for pages that would lose or repeat nodes.
+    """
 
 
 class NotFoundError(GraphQLError):
@@ -195,7 +256,10 @@ class RateLimitedError(AuthorizationError):
         """Record when the allowance resets and say so in the message."""
         if unix_time is None:
             return
-        self.resets_at = datetime.fromtimestamp(unix_time, UTC)
+        try:
+            self.resets_at = datetime.fromtimestamp(unix_time, UTC)
+        except (OverflowError, OSError, ValueError):  # beyond the calendar: no known reset
+            return
         self.args = (self._line(),)
 
     def _line(self) -> str:
@@ -221,9 +285,7 @@ class ServiceUnavailableError(GraphQLError):
     """errorType SERVICE_AVAILABILITY: a Kraken service is down for now."""
 
 
-TOKEN_EXPIRED_CODES = frozenset(
-    f"KT-CT-{n}" for n in (1120, 1124, 1125, 1126, 1127, 1162, 1163)
-)
+TOKEN_EXPIRED_CODES = frozenset(f"KT-CT-{n}" for n in (1120, 1124, 1125, 1126, 1127, 1162, 1163))
 """The token expired or was invalidated: obtain a new one (TokenExpiredError)."""
 
 UNAUTHORIZED_CODES = frozenset({"KT-CT-1111", "KT-CT-1143", "KT-CT-1144"})
@@ -246,11 +308,35 @@ _BY_TYPE: dict[str, type[GraphQLError]] = {
 }
 
 
+def _extensions(error: object) -> dict[str, Any]:
+    """Return an error entry's `extensions`, or {} when either is not an object."""
+    extensions = error.get("extensions") if isinstance(error, dict) else None
+    return extensions if isinstance(extensions, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _path(value: object) -> tuple[str | int, ...]:
+    """Return a `path` or `inputPath`'s string and integer parts, () for a non-list."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        part for part in value if isinstance(part, str | int) and not isinstance(part, bool)
+    )
+
+
+def error_code(error: object) -> str | None:
+    """Return the `errorCode` of one entry of `errors`, whatever shape the server gave it."""
+    return _text(_extensions(error).get("errorCode"))
+
+
 def graphql_error(
     errors: list[dict[str, Any]], data: dict[str, Any] | None, operation_name: str | None
 ) -> GraphQLError:
     """Build the GraphQLError subclass for a response's errors: by code, else by errorType."""
-    extensions = (errors[0].get("extensions") if errors else None) or {}
+    extensions = _extensions(errors[0] if errors else None)
     cls = _BY_CODE.get(str(extensions.get("errorCode")))
     if cls is None:
         cls = _BY_TYPE.get(str(extensions.get("errorType")), GraphQLError)
@@ -267,9 +353,11 @@ def _retry_after(response: httpx.Response) -> float | None:
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # "1e999" and "nan" are no wait at all
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     from email.utils import parsedate_to_datetime  # only for the rare HTTP-date form
 
     try:
@@ -308,13 +396,21 @@ def check_response(response: httpx.Response, operation_name: str | None) -> dict
     """
     if response.status_code == 429:
         raise _rate_limited_http(response, operation_name)
+    if response.is_redirect or 300 <= response.status_code < 400:
+        raise HTTPStatusError(
+            response.status_code,
+            "",
+            operation_name,
+            _retry_after(response),
+            redirect_host=_location_host(response),
+        )
     if not response.is_success:
         raise HTTPStatusError(
             response.status_code, _excerpt(response), operation_name, _retry_after(response)
         )
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested past Python's limit
         problem = "empty body" if not response.content else "body is not JSON"
         raise InvalidResponseError(problem, _excerpt(response), operation_name) from None
     if not isinstance(body, dict) or ("data" not in body and "errors" not in body):
@@ -335,15 +431,42 @@ def check_response(response: httpx.Response, operation_name: str | None) -> dict
     return data
 
 
+def _location_host(response: httpx.Response) -> str:
+    """Return the host a redirect points to (its own for a relative one), never the URL."""
+    try:
+        target = response.request.url.join(response.headers.get("Location", ""))
+    except (httpx.InvalidURL, RuntimeError, ValueError, TypeError):
+        return ""
+    return target.host
+
+
+TRANSPORT_CAUSE_CHARS = 120
+"""How much of the underlying error's text a transport error keeps (one line)."""
+
+
 def transport_error(exc: httpx.TransportError, operation_name: str | None) -> TransportError:
-    """Translate an httpx transport exception (keeping its class name only: no URL, headers)."""
-    kind = type(exc).__name__
+    """Translate an httpx transport exception: what happened, with which host, and why.
+
+    The cause is the underlying error's own text (e.g. "[Errno 111] Connection refused"),
+    one line; the URL is reduced to its host (URLs with credentials are refused beforehand).
+    """
+    try:
+        host = exc.request.url.host or "the server"
+    except RuntimeError:  # raised outside a request
+        host = "the server"
+    cause = " ".join(str(exc).split())[:TRANSPORT_CAUSE_CHARS] or type(exc).__name__
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-        timeout = RequestTimeoutError(f"{kind}: request never sent", operation_name)
+        waiting = "a connection" if isinstance(exc, httpx.ConnectTimeout) else "a pooled connection"
+        timeout = RequestTimeoutError(
+            f"timed out waiting for {waiting} to {host} ({cause}); request never sent",
+            operation_name,
+        )
         timeout.never_sent = True
         return timeout
     if isinstance(exc, httpx.TimeoutException):
-        return RequestTimeoutError(kind, operation_name)
+        return RequestTimeoutError(f"timed out talking to {host} ({cause})", operation_name)
     if isinstance(exc, httpx.ConnectError):
-        return ConnectError(f"{kind}: request never sent", operation_name)
-    return ConnectionDroppedError(kind, operation_name)
+        return ConnectError(
+            f"could not connect to {host} ({cause}); request never sent", operation_name
+        )
+    return ConnectionDroppedError(f"connection to {host} broke ({cause})", operation_name)

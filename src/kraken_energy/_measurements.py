@@ -47,11 +47,27 @@ from pydantic import TypeAdapter
 from ._client import _EXCHANGE_SLOTS, share_exchange_slots
 from ._codegen_runtime import Operation
 from ._errors import InvalidArgumentError, NotFoundError
-from ._pages import Measurement, last_end, property_page, records
-from ._pagination import DEFAULT_MAX_PAGES, Connection, advance, fetch_page, too_many_pages
+from ._pages import (
+    FIELD,
+    Measurement,
+    check_complete,
+    check_repeats,
+    last_end,
+    property_page,
+    records,
+)
+from ._pagination import (
+    DEFAULT_MAX_PAGES,
+    Connection,
+    MissingPageError,
+    RepeatGuard,
+    advance,
+    fetch_page,
+    too_many_pages,
+)
 from ._ratelimit import AdaptiveConcurrency, FetchStats
 from ._series import PropertySeries, account_series
-from ._validation import result_envelope
+from ._validation import check_range_arguments, result_envelope
 from ._windows import has_buckets, windows
 
 if TYPE_CHECKING:
@@ -70,7 +86,7 @@ DEFAULT_CONCURRENCY: Final = 8
 """Windows fetched at once. Each request costs the same rate-limit points whatever its size."""
 
 PROPERTY_MEASUREMENTS: Final[Connection[GetPropertyMeasurements]] = Connection(
-    field="PropertyType.measurements",
+    field=FIELD,
     extract=lambda result: result.property_.measurements if result.property_ else None,
     initial_page_size=DEFAULT_MEASUREMENTS_PAGE_SIZE,
 )
@@ -180,6 +196,7 @@ def plan(
     Raises:
         InvalidArgumentError: names the argument that is missing, naive, unknown or out of range.
     """
+    check_range_arguments(start, end, start_on, end_on, timezone, page_size, concurrency)
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -290,7 +307,9 @@ async def _batches(
             )
         return data["property"]["measurements"], size
 
-    firsts = [page async for page in _in_order(first_page, entries, request.concurrency)]
+    firsts = [
+        page async for page in _in_order(first_page, entries, request.concurrency, request.slots)
+    ]
     if on_total is not None:  # every total at once, so progress knows the whole fetch's size
         totals: dict[str, tuple[int, int]] = {}
         for entry, (page, size) in zip(entries, firsts, strict=True):
@@ -301,11 +320,17 @@ async def _batches(
     for entry, (page, size) in zip(entries, firsts, strict=True):
         if page is None:
             continue
-        yield records(entry.property_id, entry.series, page)
+        first = records(entry.property_id, entry.series, page)
+        guard = RepeatGuard()
+        check_repeats(guard, entry.property_id, page, first, (request.start, request.end), 1)
+        received = len(first)
+        yield first
         if page["pageInfo"]["hasNextPage"]:
             series_request = dataclasses.replace(request.for_series(entry), page_size=size)
-            async for batch in _rest_of_series(client, entry, page, series_request):
+            async for batch in _rest_of_series(client, entry, page, series_request, guard):
+                received += len(batch)
                 yield batch
+        check_complete(entry.property_id, page, received, (request.start, request.end))
 
 
 def _sender(
@@ -327,7 +352,11 @@ def _sender(
 
 
 async def _rest_of_series(
-    client: KrakenClient, entry: PropertySeries, first: MeasurementPageData, request: _Request
+    client: KrakenClient,
+    entry: PropertySeries,
+    first: MeasurementPageData,
+    request: _Request,
+    guard: RepeatGuard,
 ) -> AsyncIterator[list[Measurement]]:
     """Fetch the pages after a series' first: in windows when that costs no extra requests."""
     last = last_end(first)
@@ -344,12 +373,15 @@ async def _rest_of_series(
         spans = windows(resume, request.end, request.frequency, request.zone, request.page_size)
     if not spans or len(spans) > pages_needed + 1:
         # Sparse data or unknown bucket widths: windows would cost more requests than pages.
-        async for batch in _pages(client, entry, request, cursor=first["pageInfo"]["endCursor"]):
+        async for batch in _pages(
+            client, entry, request, guard, cursor=first["pageInfo"]["endCursor"]
+        ):
             yield batch
         return
 
     async def window(span: tuple[datetime, datetime]) -> list[Measurement]:
-        batches = [batch async for batch in _pages(client, entry, request, *span)]
+        walk = guard.walk()  # a window's cursors are its own; repeats across windows are not
+        batches = [batch async for batch in _pages(client, entry, request, walk, *span)]
         return batches[0] if len(batches) == 1 else [m for batch in batches for m in batch]
 
     async for batch in _in_order(window, spans, request.concurrency, request.slots):
@@ -360,6 +392,7 @@ async def _pages(
     client: KrakenClient,
     entry: PropertySeries,
     request: _Request,
+    guard: RepeatGuard,
     start: datetime | None = None,
     end: datetime | None = None,
     *,
@@ -376,9 +409,18 @@ async def _pages(
             send, PROPERTY_MEASUREMENTS, client.page_sizes, size, {**variables, "cursor": cursor}
         )
         page = data["property"]["measurements"] if data["property"] else None
-        if page is None:
-            return
-        yield records(property_id, series, page)
+        window = (start or request.start, end or request.end)
+        if page is None:  # a page was asked for: ending here would lose the rest silently
+            raise MissingPageError(
+                "a page came back null without any error",
+                field=FIELD,
+                property_id=property_id,
+                window=window,
+                page=number,
+            )
+        readings = records(property_id, series, page)
+        check_repeats(guard, property_id, page, readings, window, number)
+        yield readings
         if not page["pageInfo"]["hasNextPage"]:
             return
         cursor = advance(

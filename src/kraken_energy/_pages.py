@@ -38,10 +38,14 @@ from kraken_energy_gql.records import Measurement as Measurement
 from kraken_energy_gql.records import SeriesFilters as SeriesFilters
 from pydantic import TypeAdapter
 
+from ._pagination import IncompleteFetchError, RepeatedPageError, RepeatGuard, Window
 from ._series import Series, series_of
 from ._validation import Answer
 
 INTERVAL_TYPENAME: Final = "IntervalMeasurementType"
+
+FIELD: Final = "PropertyType.measurements"
+"""The paginated field of every measurements page (the key of its remembered page size)."""
 
 Cost = MoneyRecord
 """An estimated amount of money (`fragment Money`): `estimated_amount` in minor units (pence,
@@ -99,3 +103,43 @@ def last_end(connection: MeasurementPageData) -> datetime | None:
     if node is None or node["__typename"] != INTERVAL_TYPENAME:
         return None
     return cast(EdgeNodeIntervalMeasurementTypeData, node)["endAt"]
+
+
+def check_repeats(
+    guard: RepeatGuard,
+    property_id: str,
+    page: MeasurementPageData,
+    readings: list[Measurement],
+    window: Window,
+    number: int,
+) -> None:
+    """Raise RepeatedPageError when the page holds readings received before in the fetch."""
+    cursors = [edge["cursor"] for edge in page["edges"] if edge is not None]
+    first, last = (readings[0], readings[-1]) if readings else (None, None)
+    if guard.repeated(cursors, first, last):
+        raise RepeatedPageError(
+            "the page repeats readings already received",
+            field=FIELD,
+            property_id=property_id,
+            window=window,
+            page=number,
+        )
+
+
+def check_complete(
+    property_id: str, first: MeasurementPageData, received: int, window: Window
+) -> None:
+    """Raise IncompleteFetchError when a property's pages held fewer readings than promised.
+
+    The promise is the first page's `totalCount`. More is let be: readings may arrive while a
+    fetch runs.
+    """
+    if received < first["totalCount"]:
+        raise IncompleteFetchError(
+            "the pages ended before every reading Kraken counted",
+            field=FIELD,
+            property_id=property_id,
+            window=window,
+            expected=first["totalCount"],
+            received=received,
+        )

@@ -5,15 +5,25 @@ the page size, where the connection sits in the result, and which schema field i
 under which a client remembers the largest page size Kraken accepted). `Paginator` then gives the
 first page (`await`), every page (`.pages()`) or every node (`async for`), guarded against cursors
 that do not advance, pages that repeat and runaway page counts.
+
+The guards are for any fetch that pages (the measurement fetch uses them too); each failure is a
+`PaginationError` saying what was seen:
+- `PaginationLoopError`: a cursor that does not advance, or more pages than `max_pages`;
+- `MissingPageError`: a null where a later page was expected (the fetch would end early);
+- `RepeatedPageError`: a page holding nodes already received (`RepeatGuard`): an edge cursor
+  seen before, or the same first and last node as an earlier page. A server that ignores
+  `after` while handing out fresh cursors is caught on the second page;
+- `IncompleteFetchError`: fewer nodes than the connection's `totalCount` promised.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, Generic, Protocol, TypeVar
 
-from ._errors import KrakenError, PaginationError
+from ._errors import InvalidArgumentError, PaginationError
 
 DEFAULT_MAX_PAGES: Final = 10_000
 """A paginator refuses to fetch more pages than this (a runaway loop, not a real range)."""
@@ -25,8 +35,114 @@ PAGE_SIZE_REFUSED: Final = frozenset({"KT-CT-1202", "KT-CT-1203"})
 """Codes meaning "ask for fewer records per page"."""
 
 
-class PaginationLoopError(KrakenError):
-    """The server's cursors stopped advancing or pages repeated: stopping instead of looping."""
+Window = tuple[datetime, datetime]
+
+
+class InconsistentPagesError(PaginationError):
+    """Pages that would lose or repeat nodes: found by the client, not sent by Kraken.
+
+    Keeps what was seen: the paginated `field`, the `property_id` and `window` ([start, end))
+    where known, the page `number`, and the `expected` and `received` node counts.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        field: str,
+        operation_name: str | None = None,
+        property_id: str | None = None,
+        window: Window | None = None,
+        page: int | None = None,
+        expected: int | None = None,
+        received: int | None = None,
+    ) -> None:
+        self.problem = problem
+        self.field = field
+        self.property_id = property_id
+        self.window = window
+        self.page = page
+        self.expected = expected
+        self.received = received
+        entry = {"message": problem, "extensions": {"errorType": "VALIDATION"}}
+        super().__init__([entry], None, operation_name)
+
+    def _line(self) -> str:
+        where = self.field
+        if self.property_id is not None:
+            where += f" of property {self.property_id!r}"
+        if self.window is not None:
+            start, end = self.window
+            where += f" in [{start.isoformat()}, {end.isoformat()})"
+        if self.page is not None:
+            where += f", page {self.page}"
+        counts = ""
+        if self.expected is not None or self.received is not None:
+            counts = f" (expected {self.expected}, received {self.received})"
+        return f"{where}: {self.problem}{counts}"
+
+
+class PaginationLoopError(InconsistentPagesError):
+    """The server's cursors stopped advancing, or the pages outran `max_pages`: stopping."""
+
+    def __init__(self, problem: str, **seen: Any) -> None:
+        seen.setdefault("field", "pagination")
+        super().__init__(problem, **seen)
+
+
+class MissingPageError(InconsistentPagesError):
+    """A later page came back null (`property` or the connection) without any error."""
+
+
+class RepeatedPageError(InconsistentPagesError):
+    """A page held nodes already received (a server ignoring `after`, or windows)."""
+
+
+class IncompleteFetchError(InconsistentPagesError):
+    """The pages ended with fewer nodes than the connection's `totalCount` promised."""
+
+
+class RepeatGuard:
+    """Spots a page repeating nodes already received.
+
+    `walk()` starts following one cursor: its edge cursors must all be new. The first and last
+    node of every page (any hashable key for them) must not be an earlier page's pair, across
+    every walk of the guard (e.g. the windows of one property).
+    """
+
+    def __init__(self) -> None:
+        self._cursors: set[str] = set()
+        self._bounds: set[Hashable] = set()
+
+    def walk(self) -> RepeatGuard:
+        """Return a guard for a new cursor walk, sharing this one's first-and-last-node pairs."""
+        walk = RepeatGuard()
+        walk._bounds = self._bounds
+        return walk
+
+    def repeated(self, cursors: Sequence[str | None], first: Hashable, last: Hashable) -> bool:
+        """Record a page; return whether it repeats an earlier one (its nodes seen before)."""
+        fresh = {cursor for cursor in cursors if cursor is not None}
+        if not fresh.isdisjoint(self._cursors):
+            return True
+        bounds = (first, last)
+        if cursors and bounds in self._bounds:
+            return True
+        self._cursors |= fresh
+        if cursors:
+            self._bounds.add(bounds)
+        return False
+
+
+def checked_count(value: object, argument: str) -> int:
+    """Return a whole number >= 1, or refuse it (before anything is sent).
+
+    Raises:
+        InvalidArgumentError: not an int (a bool, a str such as "100") or below 1.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(argument, f"must be a whole number >= 1, got {value!r}")
+    return value
 
 
 class PageInfoLike(Protocol):
@@ -137,8 +253,10 @@ def advance(
     """
     if following is None or following == cursor or following in seen:
         raise PaginationLoopError(
-            f"{field}: page {number} did not advance the cursor ({following!r}); stopping "
-            "instead of fetching it again"
+            f"the cursor did not advance ({following!r}); stopping instead of fetching the "
+            "page again",
+            field=field,
+            page=number,
         )
     seen.add(following)
     return following
@@ -147,15 +265,19 @@ def advance(
 def too_many_pages(field: str, max_pages: int) -> PaginationLoopError:
     """Build the error for a fetch that would go past `max_pages`."""
     return PaginationLoopError(
-        f"{field}: more than {max_pages} pages; raise max_pages if the range really is that large"
+        f"more than {max_pages} pages; raise max_pages if the range really is that large",
+        field=field,
     )
 
 
 class Paginator(Generic[R]):
     """Every page of one connection: `await` it for the first, `async for` for every node.
 
-    Raises (while iterating):
-        PaginationLoopError: a cursor did not advance, a page repeated, or max_pages was hit.
+    Raises:
+        InvalidArgumentError: (when built) a page size or max_pages not a whole number >= 1.
+        PaginationLoopError: (while iterating) a cursor did not advance, or max_pages was hit.
+        MissingPageError: (while iterating) a page after the first came back null.
+        RepeatedPageError: (while iterating) a page held nodes of an earlier one.
         KrakenError: whatever the operation raises.
 
     Example:
@@ -181,8 +303,12 @@ class Paginator(Generic[R]):
         self._connection = connection
         self._sizes = sizes
         self._arguments = arguments
-        self._page_size = page_size or connection.initial_page_size
-        self._max_pages = max_pages
+        self._page_size = (
+            connection.initial_page_size
+            if page_size is None
+            else checked_count(page_size, "page_size")
+        )
+        self._max_pages = checked_count(max_pages, "max_pages")
         self._cursor = cursor
 
     def __await__(self) -> Generator[Any, None, R]:
@@ -196,18 +322,27 @@ class Paginator(Generic[R]):
     async def pages(self) -> AsyncIterator[R]:
         """Yield each page's whole result, following `endCursor` while `hasNextPage`."""
         cursor, seen, size = self._cursor, set[str](), self._page_size
+        field, guard = self._connection.field, RepeatGuard()
         for number in range(1, self._max_pages + 1):
             arguments = {**self._arguments, self._connection.cursor_argument: cursor}
             result, size = await fetch_page(
                 self._method, self._connection, self._sizes, size, arguments
             )
-            yield result
             page = self._connection.extract(result)
+            if page is None and number > 1:  # the first may be null: a parent not found
+                raise MissingPageError("a later page came back null", field=field, page=number)
+            if page is not None:
+                edges = [edge for edge in page.edges if edge is not None]
+                first = repr(edges[0].node) if edges else None
+                last = repr(edges[-1].node) if edges else None
+                if guard.repeated([edge.cursor for edge in edges], first, last):
+                    raise RepeatedPageError(
+                        "the page repeats nodes already received", field=field, page=number
+                    )
+            yield result
             if page is None or not page.page_info.has_next_page:
                 return
-            cursor = advance(
-                self._connection.field, number, cursor, page.page_info.end_cursor, seen
-            )
+            cursor = advance(field, number, cursor, page.page_info.end_cursor, seen)
         raise too_many_pages(self._connection.field, self._max_pages)
 
     async def __aiter__(self) -> AsyncIterator[Any]:

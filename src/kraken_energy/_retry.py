@@ -25,6 +25,7 @@ wait would end past `max_total_seconds` stops there and raises its last error (a
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 from ._errors import (
     ConnectError,
     HTTPStatusError,
+    InvalidArgumentError,
     InvalidResponseError,
     KrakenError,
     RateLimitedError,
@@ -127,18 +129,40 @@ class RetryPolicy:
     """Unix time, to turn the allowance's `ttl` into a wait; tests pass the fake's clock."""
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError(f"max_attempts: must be at least 1, got {self.max_attempts}")
-        if self.max_total_seconds < 0 or self.backoff_initial_seconds < 0:
-            raise ValueError("max_total_seconds and backoff_initial_seconds: must not be negative")
-        if self.max_rate_limited_attempts < 1:
-            raise ValueError(
-                "max_rate_limited_attempts: must be at least 1, "
-                f"got {self.max_rate_limited_attempts}"
+        """Refuse counts below 1 and durations that are negative, not finite or not numbers.
+
+        Raises:
+            InvalidArgumentError: names the field (a ValueError too).
+        """
+        for name in ("max_attempts", "max_rate_limited_attempts"):
+            count = getattr(self, name)
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise InvalidArgumentError(name, f"must be a whole number >= 1, got {count!r}")
+        for name in (
+            "max_total_seconds",
+            "backoff_initial_seconds",
+            "backoff_max_seconds",
+            "cooldown_min_seconds",
+            "cooldown_max_seconds",
+            "cooldown_reset_seconds",
+        ):
+            seconds = getattr(self, name)
+            if (
+                isinstance(seconds, bool)
+                or not isinstance(seconds, int | float)
+                or not math.isfinite(seconds)
+                or seconds < 0
+            ):
+                raise InvalidArgumentError(
+                    name, f"must be a finite number of seconds >= 0, got {seconds!r}"
+                )
+        if self.backoff_max_seconds < self.backoff_initial_seconds:
+            raise InvalidArgumentError(
+                "backoff_max_seconds", "must not be below backoff_initial_seconds"
             )
         if not 0 < self.cooldown_min_seconds <= self.cooldown_max_seconds:
-            raise ValueError(
-                "cooldown_min_seconds: must be above 0 and at most cooldown_max_seconds"
+            raise InvalidArgumentError(
+                "cooldown_min_seconds", "must be above 0 and at most cooldown_max_seconds"
             )
 
 

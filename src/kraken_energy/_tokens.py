@@ -10,7 +10,7 @@ from typing import Any, Final
 import httpx
 from kraken_energy_gql.client import OBTAIN_KRAKEN_TOKEN_OPERATION
 
-from ._errors import AuthenticationFailedError, InvalidResponseError, check_response
+from ._errors import AuthenticationFailedError, InvalidResponseError, check_response, error_code
 
 logger = logging.getLogger("kraken_energy")
 
@@ -20,9 +20,13 @@ TOKEN_ERROR_CODES: Final = frozenset(
 """Answers meaning "this token is no good any more": obtain a new one and replay."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Tokens:
-    """A token with its expiry and refresh token, as one token request obtained them."""
+    """A token with its expiry and refresh token, as one token request obtained them.
+
+    Its `repr` shows the expiries only, and it has no `__dict__` (`vars()` shows nothing), so
+    neither a traceback's locals nor a debugger's dump of its holder reveals a token.
+    """
 
     token: str
     expires_at: float | None
@@ -32,6 +36,12 @@ class Tokens:
     """Seconds from issue to expiry, when known: it caps the refresh margin."""
     generation: int = 0
     """Which renewal of this `KrakenAuth` produced them (0: given or read from the cache)."""
+
+    def __repr__(self) -> str:
+        return (
+            f"Tokens(token=***, expires_at={self.expires_at!r}, refresh_token="
+            f"{'***' if self.refresh_token else None}, generation={self.generation})"
+        )
 
 
 def obtain_request(endpoint: httpx.URL, fields: dict[str, str]) -> httpx.Request:
@@ -107,9 +117,11 @@ def oauth_tokens(response: httpx.Response, now: float) -> Tokens:
         check_response(response, "oauth/token")  # raises the HTTP status error
     try:
         body = response.json()
-        token, lifetime = str(body["access_token"]), body.get("expires_in")
-    except (ValueError, KeyError, TypeError, AttributeError):
+        token, lifetime = body["access_token"], body.get("expires_in")
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise InvalidResponseError("not an OAuth token response", "", "oauth/token") from None
+    if not isinstance(token, str) or not token:
+        raise InvalidResponseError("not an OAuth token response", "", "oauth/token")
     usable = usable_lifetime(lifetime)
     return Tokens(token, now + usable if usable else None, lifetime=usable)
 
@@ -132,13 +144,9 @@ def is_token_error(response: httpx.Response) -> bool:
         return False  # no errors at all: skip parsing the (possibly large) body
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list):
         return False
-    return any(
-        isinstance(error, dict)
-        and (error.get("extensions") or {}).get("errorCode") in TOKEN_ERROR_CODES
-        for error in errors
-    )
+    return any(error_code(error) in TOKEN_ERROR_CODES for error in errors)

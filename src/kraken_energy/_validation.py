@@ -8,7 +8,7 @@ where an aware one is required), then against Kraken's own rules that the types 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, NotRequired, TypeVar
 
@@ -145,3 +145,56 @@ def _member(item: UtilityFiltersInput | dict[str, Any], name: str, alias: str) -
     if isinstance(item, dict):
         return item.get(alias, item.get(name))
     return getattr(item, name, None)
+
+
+_YEARS = (date.min.year + 1, date.max.year - 1)
+"""Years a range may touch: a year clear of `date.min` and `date.max`, so that moving it to
+another timezone or to the day after cannot overflow."""
+
+
+def check_range_arguments(
+    start: object,
+    end: object,
+    start_on: object,
+    end_on: object,
+    timezone: object,
+    page_size: object,
+    concurrency: object,
+) -> None:
+    """Refuse arguments of the wrong type for `KrakenClient.measurements`, naming each.
+
+    A `date` where a datetime belongs (or the reverse), a `ZoneInfo` where a zone name belongs,
+    a page size given as a string, and a last day with no day after it are refused here, before
+    any arithmetic on them could raise something else.
+
+    Raises:
+        InvalidArgumentError: names the argument and what it should be.
+    """
+    for name, moment in (("start", start), ("end", end)):
+        if moment is not None and not isinstance(moment, datetime):
+            raise InvalidArgumentError(
+                name,
+                f"must be a timezone-aware datetime, got {type(moment).__name__} "
+                "(for whole days, give start_on and end_on)",
+            )
+    for name, day in (("start_on", start_on), ("end_on", end_on)):
+        if day is not None and (not isinstance(day, date) or isinstance(day, datetime)):
+            raise InvalidArgumentError(
+                name,
+                f"must be a date, got {type(day).__name__} (for instants, give start and end)",
+            )
+    for name, value in (("start", start), ("end", end), ("start_on", start_on), ("end_on", end_on)):
+        if isinstance(value, date) and not _YEARS[0] <= value.year <= _YEARS[1]:
+            raise InvalidArgumentError(
+                name, f"year {value.year} is out of range ({_YEARS[0]} to {_YEARS[1]})"
+            )
+    if not isinstance(timezone, str):
+        hint = " (pass its .key)" if hasattr(timezone, "key") else ""
+        raise InvalidArgumentError(
+            "timezone",
+            f"must be an IANA zone name such as 'Europe/London', got "
+            f"{type(timezone).__name__}{hint}",
+        )
+    for name, count in (("page_size", page_size), ("concurrency", concurrency)):
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
+            raise InvalidArgumentError(name, f"must be a whole number, got {count!r}")

@@ -64,10 +64,11 @@ class Client(KrakenBaseClient):
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> "GetShelf":
         """Send the query `getShelf` and return its result."""
         return await self.run_operation(
-            GET_SHELF, {"id": id}, retry=retry, timeout=timeout
+            GET_SHELF, {"id": id}, retry=retry, timeout=timeout, deadline=deadline
         )
 
     async def rename_shelf(
@@ -77,8 +78,13 @@ class Client(KrakenBaseClient):
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> "RenameShelf":
         """Send the mutation `renameShelf` and return its result."""
         return await self.run_operation(
-            RENAME_SHELF, {"id": id, "name": name}, retry=retry, timeout=timeout
+            RENAME_SHELF,
+            {"id": id, "name": name},
+            retry=retry,
+            timeout=timeout,
+            deadline=deadline,
         )
