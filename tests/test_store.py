@@ -9,10 +9,11 @@ from typing import NamedTuple
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType
 
+from kraken_energy import Series
 from kraken_energy.sync._store import (
     SCHEMA_VERSION,
-    SeriesKey,
     SqliteStore,
     StoreError,
     from_microseconds,
@@ -21,9 +22,9 @@ from kraken_energy.sync._store import (
 
 T0 = datetime(2024, 10, 1, tzinfo=timezone(timedelta(hours=1)))
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
-IMPORT = SeriesKey(
-    "electricity", "2700008749510", "30-EB", None, "CONSUMPTION", "THIRTY_MIN_INTERVAL")
-GAS = SeriesKey("gas", "7150", "40-AA", frequency="THIRTY_MIN_INTERVAL")
+IMPORT = Series("electricity", "2700008749510", "30-EB", None,
+                ReadingDirectionType.CONSUMPTION, ReadingFrequencyType.THIRTY_MIN_INTERVAL)
+GAS = Series("gas", "7150", "40-AA", frequency=ReadingFrequencyType.THIRTY_MIN_INTERVAL)
 
 
 class R(NamedTuple):

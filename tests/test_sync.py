@@ -23,6 +23,7 @@ from kraken_energy.testing import (
 LONDON = ZoneInfo("Europe/London")
 UNTIL = datetime(2024, 10, 8, tzinfo=LONDON)
 SINCE = date(2024, 10, 1)
+HALF_HOURLY = kc.ReadingFrequencyType.THIRTY_MIN_INTERVAL
 
 
 def scenario(accounts: int):
@@ -244,3 +245,30 @@ async def test_a_tight_allowance_is_spread_until_it_renews(tmp_path: Path) -> No
     assert stats.accounts_done == 4 and stats.allowance_left is not None
     # 90 requests affordable (a 10% reserve) over 3,000 s: one every 33 s or so.
     assert slept and all(25 < wait < 40 for wait in slept)
+
+
+async def test_every_series_of_a_real_shaped_account_is_stored_with_its_identity(
+    tmp_path: Path,
+) -> None:
+    """Import, export and gas of two homes: the store equals a direct fetch, series by series."""
+    from kraken_energy.testing import HOMES_ACCOUNT
+
+    fake = FakeKraken()
+    every = {"electricity": kc.ElectricityFilter(frequency=HALF_HOURLY),
+             "gas": kc.GasFilter(frequency=HALF_HOURLY)}
+    start = datetime(2024, 11, 18, tzinfo=LONDON)  # the second home's gas starts on the 20th
+    end = start + timedelta(days=4)
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+        # The store keys a series as discovery names it: no quality (Kraken's default applies).
+        expected = {(m.property_id, m.series._replace(quality=None), m.start_at.isoformat(),
+                     str(m.value))
+                    async for m in kraken.measurements(HOMES_ACCOUNT, start=start, end=end,
+                                                       **every)}
+        with SqliteStore(tmp_path / "s.db") as store:
+            stats = await sync(kraken, store, [HOMES_ACCOUNT], since=start.date(), until=end)
+            rows = [(r.property_id, r.series, r.start_at, r.value) for r in store.readings()]
+    assert len(rows) == len(set(rows)) and set(rows) == expected
+    kinds = {(s.utility, s.direction) for _, s, _, _ in rows}
+    assert kinds == {("electricity", kc.ReadingDirectionType.CONSUMPTION),
+                     ("electricity", kc.ReadingDirectionType.GENERATION), ("gas", None)}
+    assert stats.series == len({(p, s) for p, s, _, _ in rows})

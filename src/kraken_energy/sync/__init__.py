@@ -24,7 +24,6 @@ from ._pacing import (
 from ._store import (
     SCHEMA_VERSION,
     Reading,
-    SeriesKey,
     SeriesRecord,
     SqliteStore,
     Store,
@@ -36,9 +35,7 @@ from ._sync import (
     DEFAULT_SINCE,
     DEFAULT_SYNC_CONCURRENCY,
     DEFAULT_SYNC_FREQUENCY,
-    SeriesSpec,
     SyncStats,
-    series_of,
     sync,
 )
 
@@ -53,14 +50,11 @@ __all__ = [
     "SCHEMA_VERSION",
     "AllowanceExhaustedError",
     "Reading",
-    "SeriesKey",
     "SeriesRecord",
-    "SeriesSpec",
     "SqliteStore",
     "Store",
     "StoreError",
     "StoredReading",
     "SyncStats",
-    "series_of",
     "sync",
 ]

@@ -30,9 +30,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Final, NamedTuple, Protocol, Self
+from typing import Final, NamedTuple, Protocol, Self, cast
+
+from kraken_energy_gql.enums import (
+    ReadingDirectionType,
+    ReadingFrequencyType,
+    ReadingQualityType,
+)
 
 from .._errors import KrakenError
+from .._series import Series, Utility
 
 SCHEMA_VERSION: Final = 1
 """The store schema this version of the package writes; older stores are migrated on open."""
@@ -44,25 +51,13 @@ class StoreError(KrakenError):
     """The store could not be opened, read or written; the message names the file and why."""
 
 
-class SeriesKey(NamedTuple):
-    """Which series of a property a reading belongs to (None where Kraken gives no value)."""
-
-    utility: str
-    supply_point: str | None = None
-    device_id: str | None = None
-    register_id: str | None = None
-    direction: str | None = None
-    frequency: str | None = None
-    quality: str | None = None
-
-
 class SeriesRecord(NamedTuple):
     """A stored series: its id in the store, its account and property, and its identity."""
 
     id: int
     account_number: str
     property_id: str
-    key: SeriesKey
+    key: Series
     fetched_until: datetime | None
 
 
@@ -88,7 +83,7 @@ class StoredReading(NamedTuple):
 
     account_number: str
     property_id: str
-    series: SeriesKey
+    series: Series
     start_at: str | None
     end_at: str | None
     read_at: str
@@ -102,7 +97,7 @@ class Store(Protocol):
     """The interface the sync writes through; `SqliteStore` implements it."""
 
     def series(
-        self, account_number: str, property_id: str, key: SeriesKey, seen_at: datetime
+        self, account_number: str, property_id: str, key: Series, seen_at: datetime
     ) -> SeriesRecord:
         """Return the stored series, adding it first if new, and record that it was seen."""
         ...
@@ -281,10 +276,10 @@ class SqliteStore:
         return int(version)
 
     def series(
-        self, account_number: str, property_id: str, key: SeriesKey, seen_at: datetime
+        self, account_number: str, property_id: str, key: Series, seen_at: datetime
     ) -> SeriesRecord:
         """Return the stored series, adding it first if new, and record that it was seen."""
-        identity = (account_number, property_id, key.utility, *(v or "" for v in key[1:]))
+        identity = (account_number, property_id, key.utility, *(_text(v) or "" for v in key[1:]))
         seen = seen_at.isoformat()
         try:
             with self._transaction():
@@ -438,6 +433,24 @@ class _Transaction:
 
 def _series_record(row: Iterable[object]) -> SeriesRecord:
     (series_id, account, property_id, utility, *rest, fetched_until_us) = row
-    key = SeriesKey(str(utility), *(str(v) if v else None for v in rest))
+    supply_point, device_id, register_id, direction, frequency, quality = (
+        str(v) if v else None for v in rest
+    )
+    key = Series(
+        cast(Utility, str(utility)),
+        supply_point,
+        device_id,
+        register_id,
+        None if direction is None else ReadingDirectionType(direction),
+        None if frequency is None else ReadingFrequencyType(frequency),
+        None if quality is None else ReadingQualityType(quality),
+    )
     until = None if fetched_until_us is None else from_microseconds(int(str(fetched_until_us)))
     return SeriesRecord(int(str(series_id)), str(account), str(property_id), key, until)
+
+
+def _text(value: object) -> str | None:
+    """Return a series field as stored: an enum's value, a string as it is."""
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))

@@ -6,8 +6,8 @@ One run, from the top:
    with `accounts=None`, from the viewer (`get_viewer_accounts`, which also brings each
    account's meter points, so no second discovery request is needed for them).
 2. `concurrency` workers take accounts one at a time (the account list is never held whole).
-   A worker discovers the account's series (`get_account`: each property's electricity and gas
-   meter points and their smart devices; see `series_of`), and records each in the store.
+   A worker discovers the account's series (`get_account`, then `account_series`: one per meter
+   point and smart meter device, export points GENERATION), and records each in the store.
 3. Per series it fetches `[start, until)`, where `start` is the series' resume point minus the
    re-fetch margin (recent readings are revised) or, for a series with nothing stored, `since`.
    Readings arrive in time order and are written a page at a time; each write moves the
@@ -32,16 +32,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType
+from kraken_energy_gql.enums import ReadingFrequencyType
 
 from .._client import KrakenClient
 from .._errors import (
     AuthenticationFailedError,
     InvalidArgumentError,
     KrakenError,
+    NotFoundError,
     RateLimitedError,
 )
 from .._measurements import ElectricityFilter, GasFilter
+from .._series import PropertySeries, account_series
 from ._pacing import (
     ALLOWANCE_CHECK_EVERY,
     DEFAULT_ALLOWANCE_RESERVE,
@@ -49,7 +51,7 @@ from ._pacing import (
     AllowancePlanner,
     Pacer,
 )
-from ._store import SeriesKey, Store
+from ._store import Store
 
 logger = logging.getLogger("kraken_energy.sync")
 
@@ -91,70 +93,6 @@ class SyncStats:
     def elapsed(self) -> float:
         """Seconds since the run started."""
         return time.monotonic() - self.started
-
-
-@dataclass(frozen=True)
-class SeriesSpec:
-    """One series of a property and the filter that fetches exactly it."""
-
-    property_id: str
-    key: SeriesKey
-    filter: ElectricityFilter | GasFilter
-
-
-def series_of(account: Any, frequency: ReadingFrequencyType) -> list[SeriesSpec]:
-    """List the series of an account's properties: one per meter point and smart device.
-
-    `account` is a discovery result (`get_account().account` or a viewer account). Electricity
-    meter points give consumption (import) series; gas meter points give gas series. A meter
-    point without smart devices gives one series keyed by its supply point alone.
-    """
-    specs: list[SeriesSpec] = []
-    for prop in account.properties or ():
-        if prop is None or prop.id is None:
-            continue
-        for point in prop.electricity_meter_points or ():
-            if point is None:
-                continue
-            for device in _devices(point):
-                key = SeriesKey(
-                    "electricity",
-                    point.mpan,
-                    device,
-                    direction=ReadingDirectionType.CONSUMPTION.value,
-                    frequency=frequency.value,
-                )
-                spec_filter = ElectricityFilter(
-                    frequency=frequency,
-                    direction=ReadingDirectionType.CONSUMPTION,
-                    supply_point=point.mpan,
-                    device_id=device,
-                )
-                specs.append(SeriesSpec(prop.id, key, spec_filter))
-        for gas_point in prop.gas_meter_points or ():
-            if gas_point is None or gas_point.mprn is None:
-                continue
-            for device in _devices(gas_point):
-                key = SeriesKey("gas", gas_point.mprn, device, frequency=frequency.value)
-                gas_filter = GasFilter(
-                    frequency=frequency, supply_point=gas_point.mprn, device_id=device
-                )
-                specs.append(SeriesSpec(prop.id, key, gas_filter))
-    return specs
-
-
-def _devices(point: Any) -> list[str | None]:
-    """List the point's smart device ids, or `[None]`: one series keyed by its supply point."""
-    found = sorted(
-        {
-            device.device_id
-            for meter in point.meters or ()
-            if meter is not None
-            for device in meter.smart_devices or ()
-            if device is not None
-        }
-    )
-    return list(found) or [None]
 
 
 async def sync(
@@ -366,9 +304,15 @@ class _Run:
     async def account(self, number: str, details: Any) -> None:
         if details is None or not hasattr(details, "properties"):
             details = (await self.client.get_account(account_number=number)).account
+            if details is None:
+                raise NotFoundError([{"message": f"No account {number}."}], None, "getAccount")
         seen = datetime.now(UTC)
-        for spec in series_of(details, self.frequency):
-            record = self.store.series(number, spec.property_id, spec.key, seen)
+        every = (
+            ElectricityFilter(frequency=self.frequency),  # every electricity series ...
+            GasFilter(frequency=self.frequency),  # ... and every gas series, at the frequency
+        )
+        for entry in account_series(details, electricity=every[0], gas=every[1]):
+            record = self.store.series(number, entry.property_id, entry.series, seen)
             self.stats.series += 1
             start = self.since
             if record.fetched_until is not None:
@@ -376,19 +320,18 @@ class _Run:
             if start >= self.until:
                 continue
             await self.plan()
-            await self.series(number, spec, record.id, start)
+            await self.series(number, entry, record.id, start)
 
-    async def series(self, number: str, spec: SeriesSpec, series_id: int, start: datetime) -> None:
-        gas = spec.filter if isinstance(spec.filter, GasFilter) else None
+    async def series(
+        self, number: str, entry: PropertySeries, series_id: int, start: datetime
+    ) -> None:
         readings = self.client.measurements(
             number,
             start=start,
             end=self.until,
             timezone=self.zone.key,
-            property_id=spec.property_id,
             concurrency=1,
-            electricity=spec.filter if isinstance(spec.filter, ElectricityFilter) else None,
-            gas=gas,
+            series=[entry],
         )
         batch = []
         async for reading in readings:
