@@ -44,7 +44,11 @@ concurrency ({DEFAULT_SYNC_CONCURRENCY}) for the {DAYS} days of half-hourly read
 incremental run). Targets: the first run's wall time within {WALL_RATIO_TARGET:g}x of
 (requests / concurrency x latency), the ideal for its own request count; its peak resident set
 size under {MEMORY_TARGET_MB:g} MB. The store's size and the incremental run's requests are
-reported. Figures are medians of {MAX_RUNS} runs (1 with `--quick`).
+reported. Each timed first sync follows an untimed one into another store, which fills the
+fake's cache of answers: graphql-core spends about 40 ms of CPU on each 336-reading page, which
+on 2 cores would otherwise time the fake rather than the client, so the timed run sees a server
+that answers after its latency. The incremental run asks new questions and is not helped.
+Figures are medians of {MAX_RUNS} runs (1 with `--quick`).
 """
 
 
@@ -93,9 +97,15 @@ def run(context: Context) -> list[Result]:
     with serve(latency=LATENCY, max_page_size=1000, sync_accounts=accounts) as url:
         for _ in range(runs):
             with tempfile.TemporaryDirectory() as folder:
+                # The fake's own work is taken out of the timing: a first pass fills its cache
+                # of answers (keyed by query and variables), so the timed pass, into a new
+                # store, gets every answer after the latency alone, as from a server whose
+                # compute is elsewhere. The client's work is all measured.
+                _spawn(url, Path(folder) / "warm-up.db", accounts, SYNC_UNTIL)
                 store = Path(folder) / "readings.db"
                 firsts.append(_spawn(url, store, accounts, SYNC_UNTIL))
-                sizes.append(sum(p.stat().st_size for p in Path(folder).iterdir()) / 1e6)
+                files = Path(folder).glob("readings.db*")  # with its -wal and -shm, if left
+                sizes.append(sum(p.stat().st_size for p in files) / 1e6)
                 laters.append(_spawn(url, store, accounts, SYNC_UNTIL + dt.timedelta(days=1)))
     first = firsts[len(firsts) // 2]
     ideal = first["requests"] / DEFAULT_SYNC_CONCURRENCY * LATENCY
