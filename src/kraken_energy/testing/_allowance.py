@@ -36,7 +36,7 @@ class AllowanceState:
         return self.used >= self.limit
 
 
-class Allowance:
+class PointsLedger:
     """The points each viewer used in the current clock hour, charged request by request."""
 
     def __init__(self, points_per_request: int = 0, points_per_hour: int | None = None) -> None:

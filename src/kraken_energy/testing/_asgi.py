@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
 
-from ._allowance import Allowance
+from ._allowance import PointsLedger
 from ._clock import Clock
 from ._data import Scenario
 from ._faults import (
@@ -182,10 +182,10 @@ class FakeKrakenApp:
         log: RequestLog,
         clock: Clock,
         max_page_size: int,
-        allowance: Allowance | None = None,
+        allowance: PointsLedger | None = None,
     ) -> None:
         self.schema = schema
-        self.allowance = allowance or Allowance()
+        self.allowance = allowance or PointsLedger()
         self.scenario = scenario
         self.tokens = tokens
         self.faults = faults

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 import httpx
 
-from ._allowance import Allowance
+from ._allowance import PointsLedger
 from ._asgi import GRAPHQL_PATH, TOKEN_PATH, FakeKrakenApp
 from ._clock import Clock, system_clock
 from ._data import DEMO_USER_ID, Scenario, default_scenario
@@ -120,7 +120,7 @@ class FakeKraken:
             log=self._log,
             clock=self.clock,
             max_page_size=self.config.max_page_size,
-            allowance=Allowance(self.config.points_per_request, self.config.points_per_hour),
+            allowance=PointsLedger(self.config.points_per_request, self.config.points_per_hour),
         )
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
