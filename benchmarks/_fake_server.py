@@ -25,7 +25,11 @@ from kraken_energy.testing import (
     Latency,
     Scenario,
     default_scenario,
+    many_accounts_scenario,
 )
+
+SYNC_UNTIL: Final = dt.datetime(2024, 10, 8, tzinfo=dt.UTC)
+"""`--sync-accounts` accounts have readings for the 30 days before this and 2 days after."""
 
 LONG_HISTORY_START: Final = dt.datetime(2019, 1, 1, tzinfo=dt.UTC)
 """`--long-history` extends the demo electricity import back to here (100,000 half-hours fit)."""
@@ -48,7 +52,9 @@ def long_scenario() -> Scenario:
 
 
 @contextlib.contextmanager
-def serve(latency: float, max_page_size: int, long_history: bool = False) -> Iterator[str]:
+def serve(
+    latency: float, max_page_size: int, long_history: bool = False, sync_accounts: int = 0
+) -> Iterator[str]:
     """Run the fake in a child process for the duration; yield its GraphQL URL."""
     command = [
         sys.executable,
@@ -60,6 +66,8 @@ def serve(latency: float, max_page_size: int, long_history: bool = False) -> Ite
     ]
     if long_history:
         command.append("--long-history")
+    if sync_accounts:
+        command += ["--sync-accounts", str(sync_accounts)]
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None  # Popen was given stdout=PIPE
@@ -88,8 +96,12 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--max-page-size", type=int, default=1000)
     parser.add_argument("--long-history", action="store_true")
+    parser.add_argument("--sync-accounts", type=int, default=0)
     args = parser.parse_args()
     scenario = long_scenario() if args.long_history else None
+    if args.sync_accounts:
+        start, end = SYNC_UNTIL - dt.timedelta(days=30), SYNC_UNTIL + dt.timedelta(days=2)
+        scenario = many_accounts_scenario(args.sync_accounts, start, end)
     config = FakeKrakenConfig(max_page_size=args.max_page_size)
     with FakeKraken(config=config, scenario=scenario) as fake:
         if args.latency > 0:

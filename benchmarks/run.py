@@ -6,7 +6,7 @@ Usage:
     python benchmarks/run.py --only parse,import   # a selection (prints; writes nothing)
     python benchmarks/run.py --runs 9 --output /tmp/BENCHMARKS.md
 
-Benchmarks: parse, import, schema, fetch, memory, cli (see each bench_*.py). A full run (no
+Benchmarks: parse, import, schema, fetch, memory, cli, sync (see each bench_*.py). A full run (no
 --quick, no --only) rewrites BENCHMARKS.md at the repository root; partial runs write only to an
 explicit --output. Exit status: 0 when the suite ran (whatever its PASS/FAIL verdicts; --strict
 makes a FAIL exit 1), 2 on bad arguments. Not part of the test suite: speed is measured here, not
@@ -28,11 +28,12 @@ import bench_import
 import bench_memory
 import bench_parse
 import bench_schema
+import bench_sync
 from _harness import ROOT, Result, Settings, context, render_markdown, render_table
 
 BENCHMARKS: dict[str, ModuleType] = {
     module.NAME: module
-    for module in (bench_parse, bench_import, bench_schema, bench_fetch, bench_memory, bench_cli)
+    for module in (bench_parse, bench_import, bench_schema, bench_fetch, bench_memory, bench_cli, bench_sync)
 }
 DEFAULT_RUNS = 5
 QUICK_RUNS = 2

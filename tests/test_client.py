@@ -5,6 +5,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 import kraken_energy
+import kraken_energy.sync
 from kraken_energy import DEFAULT_URL, KrakenClient
 
 ACCOUNT = {"data": {"account": {"number": "A-1", "status": "ACTIVE", "brand": "OCTOPUS_ENERGY",

@@ -98,6 +98,7 @@ if TYPE_CHECKING:
     )
     from ._pages import Cost, Measurement, MeasurementStatistic, SeriesFilters
     from ._series import PropertySeries, Series, account_series
+    from .sync import AllowanceExhaustedError, StoreError
 
 # The measurement pipeline and its types load on first use, keeping `import kraken_energy` fast.
 _LAZY = {
@@ -115,6 +116,8 @@ _LAZY = {
         ("Cost", "Measurement", "MeasurementStatistic", "SeriesFilters"), "kraken_energy._pages"
     ),
     **dict.fromkeys(("PropertySeries", "Series", "account_series"), "kraken_energy._series"),
+    # The sync's errors belong to the one tree; the sync itself loads with its first use.
+    **dict.fromkeys(("AllowanceExhaustedError", "StoreError"), "kraken_energy.sync"),
     **dict.fromkeys(
         (
             "ReadingDirectionType",
@@ -162,6 +165,7 @@ __all__ = [
     "DEFAULT_URL",
     "PROPERTY_MEASUREMENTS",
     "APIKey",
+    "AllowanceExhaustedError",
     "ApplicationError",
     "AuthenticationFailedError",
     "AuthorizationError",
@@ -212,6 +216,7 @@ __all__ = [
     "Series",
     "SeriesFilters",
     "ServiceUnavailableError",
+    "StoreError",
     "Token",
     "TokenExpiredError",
     "TransportError",

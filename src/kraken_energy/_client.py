@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
@@ -66,6 +66,7 @@ if TYPE_CHECKING:  # the measurement pipeline loads on first use, not with the p
     from ._measurements import ElectricityFilter, GasFilter
     from ._pages import Measurement
     from ._ratelimit import FetchStats
+    from ._series import PropertySeries
 
 R = TypeVar("R")
 logger = logging.getLogger("kraken_energy")
@@ -252,6 +253,7 @@ class KrakenClient(Client):
         concurrency: int | None = None,
         on_total: Callable[[str, int, int], None] | None = None,
         stats: FetchStats | None = None,
+        series: Sequence[PropertySeries] | None = None,
     ) -> AsyncIterator[Measurement]:
         """Every reading of an account's properties in a range, each exactly once, in order.
 
@@ -284,6 +286,8 @@ class KrakenClient(Client):
                 yielded, e.g. to show progress against a known total.
             stats: a `FetchStats` to fill in: requests, rate limits met, the concurrency the
                 fetch ended at.
+            series: exactly these series (from `account_series`), fetched without discovering
+                the account's again; instead of `electricity`, `gas` and `property_id`.
 
         Raises:
             InvalidArgumentError: a missing or naive end of the range, an unknown timezone, a
@@ -306,7 +310,13 @@ class KrakenClient(Client):
         )
         if not isinstance(account_number, str):
             raise InvalidArgumentError("account_number", "must be a string such as 'A-F523797D'")
-        return fetch_measurements(self, account_number, property_id, request, on_total, stats)
+        if series is not None and (electricity, gas, property_id) != (None, None, None):
+            raise InvalidArgumentError(
+                "series", "give series, or electricity/gas/property_id filters, not both"
+            )
+        return fetch_measurements(
+            self, account_number, property_id, request, on_total, stats, series
+        )
 
     @classmethod
     def from_env(
@@ -349,6 +359,19 @@ class KrakenClient(Client):
                 "KRAKEN_PRE_SIGNED_KEY, KRAKEN_TOKEN, or KRAKEN_CLIENT_ID and KRAKEN_CLIENT_SECRET",
             )
         return cls(values["url"], auth=credential, brand=values["brand"], **options)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy every call of this client follows unless given its own."""
+        return self._retry
+
+    @property
+    def rate_limits_met(self) -> int:
+        """How many answers to this client's operations were rate limits (KT-CT-1199, HTTP 429).
+
+        Token requests and the client's own reads of the allowance are not counted.
+        """
+        return self._cooldown.rate_limits
 
     def __repr__(self) -> str:
         auth = type(self._auth).__name__ if self._auth is not None else None

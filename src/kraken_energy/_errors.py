@@ -11,6 +11,8 @@
     │                                   a redirect, never followed, names only its target host
     ├── InvalidResponseError            an answer that is not JSON, or not a GraphQL response
     │   └── ResponseTooLargeError           a body past the size limit (stopped while streaming)
+    ├── StoreError                      the sync's store cannot be opened, read or written
+    ├── AllowanceExhaustedError         a sync stopped: the allowance is spent (`resume_at`)
     └── GraphQLError                    `errors` in the body; class chosen by code, else errorType
         ├── ValidationError             errorType VALIDATION
         │   ├── AuthenticationFailedError   bad credentials: KT-CT-1134..1140

@@ -243,12 +243,17 @@ async def fetch_measurements(
     request: _Request,
     on_total: Callable[[str, int, int], None] | None = None,
     stats: FetchStats | None = None,
+    series: Sequence[PropertySeries] | None = None,
 ) -> AsyncIterator[Measurement]:
-    """Yield every reading the request covers, property by property, series by series."""
+    """Yield every reading the request covers, property by property, series by series.
+
+    `series`, when given, are fetched as they are, without discovering the account's.
+    """
     slots = AdaptiveConcurrency(request.concurrency, stats)
     request = dataclasses.replace(request, slots=slots)
     try:
-        async for batch in _batches(client, account_number, property_id, request, on_total):
+        batches = _batches(client, account_number, property_id, request, on_total, series)
+        async for batch in batches:
             for measurement in batch:
                 yield measurement
     finally:
@@ -288,9 +293,13 @@ async def _batches(
     property_id: str | None,
     request: _Request,
     on_total: Callable[[str, int, int], None] | None,
+    series: Sequence[PropertySeries] | None = None,
 ) -> AsyncIterator[list[Measurement]]:
     """Yield the readings page by page: one hop per page, not per reading, inside the pipeline."""
-    entries = await discover(client, account_number, property_id, request)
+    if series is None:
+        entries = await discover(client, account_number, property_id, request)
+    else:
+        entries = list(series)
     send = _sender(client, GET_PROPERTY_MEASUREMENTS, property_page(), request)
 
     async def first_page(entry: PropertySeries) -> tuple[MeasurementPageData | None, int]:

@@ -56,6 +56,8 @@ class Cooldown:
         """Unix time the allowance resets, when Kraken said so (`ttl` or `Retry-After`)."""
         self.allowance_readable = True
         """False once the endpoint has refused `rateLimitInfo` (a schema without it)."""
+        self.rate_limits = 0
+        """Rate-limited answers met by the client's requests, all told."""
         self._strikes = 0
         self._last: RateLimitedError | None = None
 
@@ -73,6 +75,7 @@ class Cooldown:
         """
         now = self._policy.clock()
         least = max(self._policy.cooldown_min_seconds, error.retry_after or 0.0)
+        self.rate_limits += 1
         self._last = error
         if error.retry_after is not None:
             self._note_reset(self._policy.wall_clock() + error.retry_after)

@@ -23,6 +23,7 @@ from . import _accounts, _sandbox
 from ._common import State, kraken_client, verbose_option
 from ._measure import measurements
 from ._redact import Redactor, disable_debug_logging
+from ._sync import export_command, sync_command
 
 EXIT_OK: Final = 0
 EXIT_FAILURE: Final = 1
@@ -138,6 +139,8 @@ def kraken(state: State, url: str | None, brand: str | None) -> None:
 
 
 kraken.add_command(measurements)
+kraken.add_command(sync_command)
+kraken.add_command(export_command)
 
 
 # --- kraken accounts -------------------------------------------------------------------------

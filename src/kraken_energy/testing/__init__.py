@@ -90,6 +90,7 @@ from ._jwt import (
     Credentials,
 )
 from ._log import RequestRecord
+from ._many import many_accounts_scenario, numbered_account
 from ._responses import error_response, measurements_response, token_response
 from ._schema import load_schema_sdl
 from ._server import IN_PROCESS_BASE_URL, FakeKraken, FakeKrakenConfig
@@ -140,6 +141,8 @@ __all__ = [
     "default_scenario",
     "error_response",
     "load_schema_sdl",
+    "many_accounts_scenario",
     "measurements_response",
+    "numbered_account",
     "token_response",
 ]

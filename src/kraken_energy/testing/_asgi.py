@@ -34,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
 
+from ._allowance import PointsLedger
 from ._clock import Clock
 from ._data import Scenario
 from ._faults import (
@@ -181,8 +182,10 @@ class FakeKrakenApp:
         log: RequestLog,
         clock: Clock,
         max_page_size: int,
+        allowance: PointsLedger | None = None,
     ) -> None:
         self.schema = schema
+        self.allowance = allowance or PointsLedger()
         self.scenario = scenario
         self.tokens = tokens
         self.faults = faults
@@ -294,12 +297,17 @@ class FakeKrakenApp:
         auth = self.tokens.authenticate(
             header, force_expired=any(isinstance(f, ExpiredToken) for f in fired)
         )
+        now = self.clock()
+        spent = False  # the viewer's points for this hour are used up: KT-CT-1199, not an answer
+        if self.allowance.metered and auth.principal is not None and _cacheable(parsed):
+            spent = not self.allowance.charge(auth.principal, now)
         # The scenario never changes, so a query's result depends only on what is in this key.
         # Mutations (tokens) and requests whose answer a fault reshapes are never cached, nor
         # results with errors.
         key = None
         reshaping = [f for f in fired if not isinstance(f, Latency)]  # latency changes no answer
-        if not reshaping and auth.error is None and _is_query(parsed) and _cacheable(parsed):
+        cacheable = not spent and _cacheable(parsed)
+        if not reshaping and auth.error is None and _is_query(parsed) and cacheable:
             key = (
                 parsed.query,
                 json.dumps(parsed.variables, sort_keys=True, default=str),
@@ -313,16 +321,17 @@ class FakeKrakenApp:
             if cached is not None:
                 self._results.move_to_end(key)
                 return cached  # the result and its encoded body
-        now = self.clock()
         blocked_for = self.faults.blocked_until(now - self.started_at)
+        viewer = auth.principal if self.allowance.metered else None
         context = RequestContext(
             scenario=self.scenario,
             tokens=self.tokens,
             auth=auth,
             max_page_size=self.max_page_size,
-            rate_limited=any(isinstance(f, TooManyRequests) for f in fired),
+            rate_limited=spent or any(isinstance(f, TooManyRequests) for f in fired),
             now=now,
             blocked_until=None if blocked_for is None else self.started_at + blocked_for,
+            allowance=self.allowance.state(viewer, now) if viewer is not None else None,
         )
         result = execute(
             self.schema,

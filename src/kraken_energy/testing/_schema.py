@@ -9,11 +9,12 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, build_schema
 
+from ._allowance import POINTS_PER_HOUR, AllowanceState
 from ._data import Account, MeterPoint, Property, Scenario
 from ._jwt import AuthState, Principal, TokenService
 from ._kraken_codes import (
@@ -73,6 +74,8 @@ class RequestContext:
     """The fake's clock when the request arrived (Unix time)."""
     blocked_until: float | None = None
     """Unix time a rate limit in force ends, when one blocks every request (see TooManyRequests)."""
+    allowance: AllowanceState | None = None
+    """The viewer's metered points allowance, when the fake meters requests."""
 
 
 Resolver = Callable[..., Any]
@@ -80,8 +83,6 @@ Resolver = Callable[..., Any]
 _NEVER_RATE_LIMITED = frozenset({"rateLimitInfo"})
 """Root fields answered even when rate limited: reading the allowance says how long to wait."""
 
-POINTS_PER_HOUR: Final = {"user": 50_000, "organization": 100_000, "oauth": 300_000}
-"""Kraken's hourly points allowance by kind of viewer."""
 
 
 def _context(info: GraphQLResolveInfo) -> RequestContext:
@@ -214,8 +215,19 @@ def _resolve_property(_root: Any, info: GraphQLResolveInfo, id: str) -> Any:
 
 
 def _resolve_rate_limit_info(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
-    """Report the allowance as the faults make it: blocked while a timed TooManyRequests holds."""
+    """Report the allowance: metered, or as the faults say (blocked while a timed fault holds)."""
     context = _context(info)
+    metered = context.allowance
+    if metered is not None and context.blocked_until is None:
+        return {
+            "pointsAllowanceRateLimit": {
+                "limit": metered.limit,
+                "remainingPoints": max(metered.limit - metered.used, 0),
+                "usedPoints": min(metered.used, metered.limit),
+                "ttl": metered.renews_at,
+                "isBlocked": metered.blocked,
+            }
+        }
     limit = POINTS_PER_HOUR[_principal(info).kind]
     blocked = context.blocked_until is not None
     next_hour = (int(context.now) // 3600 + 1) * 3600

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 import httpx
 
+from ._allowance import PointsLedger
 from ._asgi import GRAPHQL_PATH, TOKEN_PATH, FakeKrakenApp
 from ._clock import Clock, system_clock
 from ._data import DEMO_USER_ID, Scenario, default_scenario
@@ -48,6 +49,12 @@ class FakeKrakenConfig:
         max_page_size: Largest ``first``/``last`` accepted (KT-CT-1203 above it).
         host: Interface to bind; loopback only by default.
         port: Port to bind; 0 picks a free one.
+        points_per_request: Points of the hourly allowance each authenticated request costs
+            (Kraken charges about 17 for a measurements page); 0, the default, meters nothing.
+            Once a viewer's points for the hour are spent, every request of theirs is answered
+            with KT-CT-1199 until the next hour, and ``rateLimitInfo`` says so.
+        points_per_hour: The hourly allowance of every viewer when metering, instead of
+            Kraken's by kind of viewer (50,000 for an account user).
 
     """
 
@@ -57,6 +64,8 @@ class FakeKrakenConfig:
     max_page_size: int = DEFAULT_MAX_PAGE_SIZE
     host: str = "127.0.0.1"
     port: int = 0
+    points_per_request: int = 0
+    points_per_hour: int | None = None
 
 
 class FakeKraken:
@@ -111,6 +120,7 @@ class FakeKraken:
             log=self._log,
             clock=self.clock,
             max_page_size=self.config.max_page_size,
+            allowance=PointsLedger(self.config.points_per_request, self.config.points_per_hour),
         )
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
