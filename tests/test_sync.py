@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import kraken_energy as kc
-from kraken_energy import KrakenClient
 from kraken_energy.sync._pacing import AllowanceExhaustedError, Pacer
 from kraken_energy.sync._store import SqliteStore
 from kraken_energy.sync._sync import DEFAULT_REFETCH_MARGIN, SyncStats, sync
@@ -36,14 +35,14 @@ NUMBERS = [f"A-{n:08X}" for n in range(1, 5)]
 
 @pytest.fixture
 def fake():
-    with FakeKraken(config=FakeKrakenConfig(max_page_size=100), scenario=scenario(4)) as f:
-        yield f
+    # In process: the sync's logic is under test here, not the wire (test_sync_kill serves it).
+    yield FakeKraken(config=FakeKrakenConfig(max_page_size=100), scenario=scenario(4))
 
 
 async def truth(fake: FakeKraken, start: datetime, end: datetime) -> set[tuple]:
     """Every reading of every account, fetched directly: the oracle the store must equal."""
     rows = set()
-    async with KrakenClient(fake.url, auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
         for number in NUMBERS:
             async for m in kraken.measurements(number, start=start, end=end,
                                                electricity=kc.ElectricityFilter(
@@ -57,7 +56,7 @@ def stored(store: SqliteStore) -> list[tuple]:
 
 
 async def run_sync(fake: FakeKraken, path: Path, **options) -> SyncStats:
-    async with KrakenClient(fake.url, auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
         with SqliteStore(path) as store:
             return await sync(kraken, store, NUMBERS, **options)
 
@@ -102,7 +101,7 @@ async def test_a_later_run_adds_only_the_new_days(fake: FakeKraken, tmp_path: Pa
 
 async def test_an_unknown_account_fails_alone(fake: FakeKraken, tmp_path: Path) -> None:
     """An account Kraken does not know is reported; every other account is synced."""
-    async with KrakenClient(fake.url, auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
         with SqliteStore(tmp_path / "s.db") as store:
             stats = await sync(kraken, store, ["A-NOSUCH00", *NUMBERS], since=SINCE, until=UNTIL)
     assert (stats.accounts_done, stats.accounts_failed) == (4, 1)
@@ -129,7 +128,7 @@ async def test_a_spent_allowance_stops_the_run_and_the_next_completes(fake: Fake
                                                                        tmp_path: Path) -> None:
     """Past the retry policy, a rate limit stops the run cleanly; the next run completes it."""
     fake.faults.add(TooManyRequests(on_requests=range(4, 10_000)))
-    async with KrakenClient(fake.url, auth=kc.APIKey(DEMO_API_KEY),
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY),
                             retry=kc.RetryPolicy(max_attempts=2)) as kraken:
         with SqliteStore(tmp_path / "s.db") as store:
             with pytest.raises(AllowanceExhaustedError) as stopped:
