@@ -20,7 +20,7 @@ from .. import (
     __version__,
 )
 from . import _accounts, _sandbox
-from ._common import State, kraken_client, verbose_option
+from ._common import State, open_client, verbose_option
 from ._measure import measurements
 from ._redact import Redactor, disable_debug_logging
 from ._sync import export_command, sync_command
@@ -179,11 +179,11 @@ def accounts(state: State, account: str | None, output_format: str) -> None:
 
 
 async def _discover(state: State, account: str | None) -> list[_accounts.Account]:
-    async with kraken_client(state, {}) as kraken_energy:
+    async with open_client(state, {}) as kraken:
         if account is not None:
-            result = await kraken_energy.get_account(account_number=account)
+            result = await kraken.get_account(account_number=account)
             return [result.account] if result.account is not None else []
-        viewer = (await kraken_energy.get_viewer_accounts()).viewer
+        viewer = (await kraken.get_viewer_accounts()).viewer
         return [a for a in (viewer.accounts if viewer else None) or () if a is not None]
 
 

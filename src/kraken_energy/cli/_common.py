@@ -50,7 +50,7 @@ def verbose_option(function: F) -> F:
 
 
 @asynccontextmanager
-async def kraken_client(
+async def open_client(
     state: State, event_hooks: dict[str, list[Callable[..., Any]]]
 ) -> AsyncIterator[KrakenClient]:
     """Yield a client for the configured endpoint, with `event_hooks` on its HTTP client."""

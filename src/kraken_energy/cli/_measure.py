@@ -19,7 +19,7 @@ from .. import (
     GasFilter,
     InvalidArgumentError,
 )
-from ._common import State, kraken_client, verbose_option
+from ._common import State, open_client, verbose_option
 from ._output import FORMATS, Writer, destination, make_writer
 from ._progress import FetchProgress
 from ._times import day, instant, order_mistake, range_mistake
@@ -243,9 +243,9 @@ async def _fetch(
 ) -> int:
     count = 0
     with tracker:
-        async with kraken_client(state, tracker.event_hooks) as kraken_energy:
+        async with open_client(state, tracker.event_hooks) as kraken:
             try:
-                readings = kraken_energy.measurements(account, on_total=tracker.total, **arguments)
+                readings = kraken.measurements(account, on_total=tracker.total, **arguments)
                 async for reading in readings:
                     writer.write(reading)
                     tracker.row(reading)
