@@ -62,13 +62,7 @@ from ._errors import (
 )
 from ._exchange import checked_deadline, exchange
 from ._ratelimit import AdaptiveConcurrency, Cooldown
-from ._retry import (
-    RATE_LIMITED_STATUS,
-    SAFE_TO_REPEAT_MUTATIONS,
-    RetryPolicy,
-    call_with_retries,
-    waits_enabled,
-)
+from ._retry import SAFE_TO_REPEAT_MUTATIONS, RetryPolicy, call_with_retries, waits_enabled
 from ._validation import check_variables as check_arguments
 from ._validation import result_envelope
 
@@ -79,15 +73,6 @@ if TYPE_CHECKING:
     from ._codegen_runtime import Operation
 
 logger = logging.getLogger("kraken_energy")
-
-_TURNS_TO_SEND = 6
-"""Event-loop turns an attempt of a fetch gives away, after its exchange, before decoding."""
-
-
-def _looks_rate_limited(response: httpx.Response) -> bool:
-    """Whether an answer is a rate limit, at a glance (a byte search, no parsing)."""
-    return response.status_code == RATE_LIMITED_STATUS or b"KT-CT-1199" in response.content
-
 
 _UNLIMITED = contextlib.nullcontext()
 """The limiter of a call that is not part of a fetch: any number may be in flight."""
@@ -221,11 +206,6 @@ class Pipeline:
                 await self.wait_for_cooldown(call)
                 epoch, sent = self.cooldown.epoch, True
                 response = await self.send(call)
-            if limiter is not None and not _looks_rate_limited(response):
-                import asyncio
-
-                for _ in range(_TURNS_TO_SEND):  # the request given the slot goes first
-                    await asyncio.sleep(0)
             data = read_answer(response, call.envelope, call.name)
         except (KrakenError, httpx.TransportError, httpx.DecodingError) as exc:
             if not sent:
