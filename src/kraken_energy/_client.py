@@ -29,7 +29,8 @@ from ._credentials import Credential, credential_from, environment_values
 from ._credentials import brand as find_brand
 from ._errors import InvalidArgumentError
 from ._exchange import checked_deadline, checked_size_limit
-from ._pagination import DEFAULT_MAX_PAGES, Connection, PageSizes, Paginator
+from ._pager import Paginator
+from ._pagination import DEFAULT_MAX_PAGES, Connection, PageSizes
 from ._pipeline import Pipeline
 from ._retry import RetryPolicy
 from ._urls import checked_url, token_url_for

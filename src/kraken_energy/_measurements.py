@@ -12,14 +12,17 @@ How a fetch runs:
    split into windows of one page's worth of buckets each (aligned to the frequency's bucket
    boundaries in the requested timezone), needs no more requests than its `totalCount` says
    the pages need, the windows are fetched concurrently; otherwise (sparse data, unknown bucket
-   widths) the cursor is followed page by page;
+   widths) the cursor is followed page by page. A window, like the cursor, is walked by the
+   package's one pager (`_pager.follow`, the one `paginate()` uses) with this fetch's decoding
+   (`_reader`: records) and the same guards;
 4. readings are emitted property by property, series by series, each series in time order, as
-   soon as their turn comes. At most `concurrency` requests are on the wire; each window parses
-   its page after its request is done, and at most twice `concurrency` windows are held at
-   once, so memory is bounded by page size times concurrency.
-5. every request of the fetch shares one `AdaptiveConcurrency`: a rate limit halves the requests
-   allowed on the wire (on top of the client's cooldown) and a run of successes grows them back;
-   `FetchStats` and a debug line at the end report it.
+   soon as their turn comes. At most twice `concurrency` windows are held at once, so memory is
+   bounded by page size times concurrency;
+5. every request of the fetch is sent with one `AdaptiveConcurrency`, passed explicitly to the
+   pipeline (`_Fetch.send`, `Pipeline.call(limiter=...)`): it bounds the requests on the wire,
+   each holding a slot for its exchange only and decoding its page after giving it back; a rate
+   limit halves the requests allowed (on top of the client's cooldown) and a run of successes
+   grows them back; `FetchStats` and a debug line at the end report it.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from kraken_energy_gql.input_types import (
 )
 
 from ._errors import InvalidArgumentError, NotFoundError
+from ._pager import Page, fetch_page, follow
 from ._pages import (
     FIELD,
     Measurement,
@@ -53,16 +57,7 @@ from ._pages import (
     property_page,
     records,
 )
-from ._pagination import (
-    DEFAULT_MAX_PAGES,
-    Connection,
-    MissingPageError,
-    PageSizes,
-    RepeatGuard,
-    advance,
-    fetch_page,
-    too_many_pages,
-)
+from ._pagination import Connection, PageSizes, RepeatGuard
 from ._ratelimit import AdaptiveConcurrency, FetchStats
 from ._series import PropertySeries, account_series
 from ._validation import check_range_arguments, result_envelope
@@ -399,33 +394,49 @@ async def _pages(
     cursor: str | None = None,
 ) -> AsyncIterator[list[Measurement]]:
     """Follow one series' cursor through [start, end), yielding its readings page by page."""
-    property_id, series = entry.property_id, entry.series
-    variables = {"propertyId": property_id, **request.variables(start, end)}
-    seen: set[str] = set()
-    size = request.page_size
-    for number in range(1, DEFAULT_MAX_PAGES + 1):
-        data, size = await fetch_page(
-            fetch.send, PROPERTY_MEASUREMENTS, fetch.sizes, size, {**variables, "cursor": cursor}
-        )
+    variables = {"propertyId": entry.property_id, **request.variables(start, end)}
+    where = {
+        "property_id": entry.property_id,
+        "window": (start or request.start, end or request.end),
+    }
+    async for _, page in follow(
+        fetch.send,
+        PROPERTY_MEASUREMENTS,
+        fetch.sizes,
+        variables,
+        _reader(entry),
+        page_size=request.page_size,
+        cursor=cursor,
+        guard=guard,
+        where=where,
+    ):
+        assert page is not None  # `follow` raises on a null page unless told otherwise
+        yield page.items
+
+
+def _reader(
+    entry: PropertySeries,
+) -> Callable[[GetPropertyMeasurementsData], Page[list[Measurement]] | None]:
+    """Return the decoder of one series' pages: its readings as records, keyed for the guards.
+
+    It runs after the page's request has given its limiter slot back.
+    """
+
+    def read(data: GetPropertyMeasurementsData) -> Page[list[Measurement]] | None:
         page = data["property"]["measurements"] if data["property"] else None
-        window = (start or request.start, end or request.end)
-        if page is None:  # a page was asked for: ending here would lose the rest silently
-            raise MissingPageError(
-                "a page came back null without any error",
-                field=FIELD,
-                property_id=property_id,
-                window=window,
-                page=number,
-            )
-        readings = records(property_id, series, page)
-        check_repeats(guard, property_id, page, readings, window, number)
-        yield readings
-        if not page["pageInfo"]["hasNextPage"]:
-            return
-        cursor = advance(
-            PROPERTY_MEASUREMENTS.field, number, cursor, page["pageInfo"]["endCursor"], seen
+        if page is None:
+            return None
+        readings = records(entry.property_id, entry.series, page)
+        return Page(
+            items=readings,
+            cursors=[edge["cursor"] for edge in page["edges"] if edge is not None],
+            first=readings[0] if readings else None,
+            last=readings[-1] if readings else None,
+            has_next=page["pageInfo"]["hasNextPage"],
+            end_cursor=page["pageInfo"]["endCursor"],
         )
-    raise too_many_pages(PROPERTY_MEASUREMENTS.field, DEFAULT_MAX_PAGES)
+
+    return read
 
 
 T = TypeVar("T")
