@@ -9,7 +9,7 @@ through `Pipeline.call`, whose steps read top to bottom:
 3. `call_with_retries` (`_retry`) runs `Pipeline.attempt` until it succeeds, fails for good or
    the policy's bounds are reached (mutations are not repeated unless safe to). One attempt:
    a. holds one slot of the caller's `limiter`, if it gave one (the measurement fetch passes its
-      `AdaptiveConcurrency`), for the exchange only;
+      `AdaptiveConcurrency`), while waiting for the cooldown and on the wire, not longer;
    b. `Pipeline.wait_for_cooldown`: no request is sent while the client is rate limited;
    c. `Pipeline.send`: the POST, through `_exchange.exchange` (never following a redirect,
       bounded by a deadline and a size limit). httpx runs the client's auth flow around it:
@@ -18,24 +18,32 @@ through `Pipeline.call`, whose steps read top to bottom:
       the operation's result type (`envelope`) in one pass; anything else (a non-200 status,
       GraphQL errors, a body that does not fit) is classified by `_errors.check_response` into
       the `KrakenError` tree;
-   e. `Pipeline.failed` types what httpx raised (`failure`), names what a not-found error looked
-      up, and on a rate limit starts the client's cooldown (`Pipeline.rate_limited`, which may
-      read the allowance once: `Pipeline.read_allowance`) and halves the `limiter`.
+   e. on a failure, `failure` types what httpx raised and makes a not-found error name what was
+      looked up; `Pipeline.failed` logs it, tells the `limiter`, and on a rate limit starts the
+      client's cooldown (`Pipeline.rate_limited`, which halves the `limiter` and may read the
+      allowance once: `Pipeline.read_allowance`). A success is logged and told to the limiter.
 
 One `KrakenClient.measurements()` call, from arguments to records:
 
-- `KrakenClient.measurements` checks the range, timezone, page size and concurrency
-  (`_measurements.plan`) and returns `_measurements.fetch_measurements`, which makes the fetch's
-  `AdaptiveConcurrency` limiter;
-- `_measurements.discover` sends `getAccount` through `Pipeline.call` (the steps above) and
-  picks the account's series (`_series.account_series`);
-- `_measurements._batches` fetches the first page of every series at once (`_in_order`), each
-  page through `_pagination.fetch_page` (a refused page size is halved and remembered) and
-  `Pipeline.call` with the fetch's limiter; `records` (`_pages`) builds each page's readings;
-- `_measurements._rest_of_series` fetches the rest of each series in concurrent windows
-  (`_windows.windows`, `_in_order`) or by following its cursor (`_measurements._pages`),
-  every page guarded against repeats (`check_repeats`) and the whole series against missing
-  readings (`check_complete`); the readings are yielded property by property, series by series.
+1. `KrakenClient.measurements` checks the range, timezone, page size and concurrency
+   (`_measurements.plan`) and returns `_measurements.fetch_measurements(pipeline, ...)`;
+2. `fetch_measurements` makes the fetch's limiter (`AdaptiveConcurrency(concurrency)`) and a
+   `_Fetch` holding it with this pipeline, then runs `_measurements._batches`;
+3. `_batches` calls `_measurements.discover`, which sends `getAccount` through `Pipeline.call`
+   (steps 1 to 3 above, without a limiter) and picks the series (`_series.account_series`);
+4. `_batches` fetches the first page of every series at once (`_measurements._in_order`): each
+   through `_pager.fetch_page` (a refused page size is halved and remembered) and
+   `_measurements._Fetch.send`, that is `Pipeline.call(..., limiter=...)`: the
+   attempt holds a limiter slot for `wait_for_cooldown` and `send`, then `read_answer` and
+   `decode` validate the page into generated typed dicts after the slot is given back;
+5. `_pages.records` turns each first page into `Measurement` records (`check_repeats` guards
+   it, `on_total` hears the totals); `_measurements._rest_of_series` fetches the rest of each
+   series in windows (`_windows.windows`, `_in_order`) or from its end cursor, each walk by
+   `_measurements._pages`, which runs the one pager `_pager.follow`: `fetch_page` and
+   `_measurements._Fetch.send` for each page, `_measurements._reader` to decode it, and
+   the guards (`RepeatGuard`, `_pager.advance`, `max_pages`);
+6. `_batches` checks each series received all `totalCount` promised (`check_complete`) and
+   `fetch_measurements` yields the records, property by property, series by series.
 """
 
 from __future__ import annotations
