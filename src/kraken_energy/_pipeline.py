@@ -345,16 +345,17 @@ def failure(exc: KrakenError | httpx.HTTPError, call: Call) -> KrakenError:
 def read_answer(response: httpx.Response, envelope: TypeAdapter[Any], operation: str) -> Any:
     """Return the answer's `data`, decoded and typed in one pass by the envelope type.
 
-    Anything unusual (errors, a non-200 status, a body that does not fit the types) goes through
-    `check_response`, the one classifier of answers. A well-formed answer whose values do not fit
-    the types is an InvalidResponseError naming where, and is not retried.
+    Anything unusual (errors, a status other than 2xx, a body that does not fit the types) goes
+    through `check_response`, the one classifier of answers. A well-formed answer whose values do
+    not fit the types is an InvalidResponseError naming where, and is not retried. Any 2xx answer
+    is decoded, so what is returned is always typed (a 204 holding `data` is read as a 200 is).
     """
     try:
-        if response.status_code == 200:
+        if response.is_success:
             answer = decode(response, envelope, operation)
             if not answer.get("errors") and answer.get("data") is not None:
                 return answer["data"]
-        return check_response(response, operation)
+        check_response(response, operation)  # raises what the answer carries
     except KrakenError:
         raise
     except (ValueError, TypeError, AttributeError, KeyError, RecursionError, OverflowError):
