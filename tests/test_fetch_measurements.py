@@ -13,8 +13,8 @@ from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType
 
 import kraken_energy as kc
 from kraken_energy import ElectricityFilter, KrakenClient
-from kraken_energy._client import _EXCHANGE_SLOTS
 from kraken_energy._measurements import _in_order
+from kraken_energy._ratelimit import AdaptiveConcurrency
 from kraken_energy.testing import (
     DEMO_ACCOUNT,
     DEMO_API_KEY,
@@ -184,27 +184,27 @@ async def test_unknown_account_is_not_found(fake: FakeKraken) -> None:
         await collect(fake, "A-00000000", start_on=date(2024, 10, 1), end_on=date(2024, 10, 1))
 
 
-async def test_windows_keep_order_and_share_the_exchange_slots() -> None:
-    """_in_order yields in item order, runs at most twice `concurrency` pieces at once, and
-    hands every piece the same `concurrency` exchange slots."""
-    running, peak, seen = 0, 0, set()
+async def test_windows_keep_order_and_hold_at_most_twice_the_concurrency() -> None:
+    """_in_order yields in item order and runs at most twice `concurrency` pieces at once,
+    while a limiter the pieces share keeps `concurrency` of them in their exchange."""
+    running, peak, exchanging, peak_exchanging = 0, 0, 0, 0
+    limiter = AdaptiveConcurrency(4)
 
     async def work(item: int) -> int:
-        nonlocal running, peak
+        nonlocal running, peak, exchanging, peak_exchanging
         running += 1
         peak = max(peak, running)
-        slots = _EXCHANGE_SLOTS.get()
-        assert slots is not None
-        seen.add(id(slots))
-        async with slots:
+        async with limiter:
+            exchanging += 1
+            peak_exchanging = max(peak_exchanging, exchanging)
             await asyncio.sleep(0.001 * (item % 3))
+            exchanging -= 1
         running -= 1
         return item
 
     results = [r async for r in _in_order(work, list(range(20)), 4)]
     assert results == list(range(20))
-    assert 4 < peak <= 8 and len(seen) == 1
-    assert _EXCHANGE_SLOTS.get() is None  # the caller's context is untouched
+    assert 4 < peak <= 8 and peak_exchanging == 4
 
 
 class InFlight(httpx.AsyncBaseTransport):

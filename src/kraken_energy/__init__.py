@@ -57,13 +57,13 @@ from ._errors import (
     TransportError,
     ValidationError,
 )
+from ._pager import Paginator
 from ._pagination import (
     Connection,
     IncompleteFetchError,
     InconsistentPagesError,
     MissingPageError,
     PaginationLoopError,
-    Paginator,
     RepeatedPageError,
 )
 from ._ratelimit import FetchStats

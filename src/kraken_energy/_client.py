@@ -1,28 +1,23 @@
 """`KrakenClient`: the generated client with the project's HTTP set-up around it.
 
-`execute` is the one boundary between the generated code and the wire: arguments are checked
-before sending, every answer is classified into data or a `KrakenError`, retries follow the
-policy in `_retry`, and each attempt is logged (never variables, headers or tokens). A rate limit
-pauses the whole client (`_ratelimit.Cooldown`): no request is sent until the cooldown ends, and
-where the endpoint can say (`rateLimitInfo`), the client asks once per cooldown how long.
+Every generated method calls `run_operation`, which hands the operation to the client's
+`Pipeline` (`kraken_energy._pipeline`): argument checks, the cooldown after a rate limit,
+authentication, the bounded exchange, classification into the `KrakenError` tree, retries by
+the policy, and decoding with the operation's result type. `measurements()` checks its
+arguments and hands the same pipeline to the measurement fetch (`kraken_energy._measurements`).
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextvars import ContextVar
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 
 import httpx
 from kraken_energy_gql import Client
-from pydantic import ValidationError as PydanticValidationError
 
 from ._auth import KrakenAuth
-from ._codegen_runtime import request_payload
 from ._constants import (
     DEFAULT_CONNECT_TIMEOUT_SECONDS,
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -32,35 +27,19 @@ from ._constants import (
 )
 from ._credentials import Credential, credential_from, environment_values
 from ._credentials import brand as find_brand
-from ._errors import (
-    GraphQLError,
-    InvalidArgumentError,
-    InvalidResponseError,
-    KrakenError,
-    NotFoundError,
-    RateLimitedError,
-    check_response,
-    transport_error,
-)
-from ._exchange import checked_deadline, checked_size_limit, exchange
-from ._pagination import DEFAULT_MAX_PAGES, Connection, PageSizes, Paginator
-from ._ratelimit import AdaptiveConcurrency, Cooldown
-from ._retry import (
-    RATE_LIMITED_STATUS,
-    SAFE_TO_REPEAT_MUTATIONS,
-    RetryPolicy,
-    call_with_retries,
-    waits_enabled,
-)
+from ._errors import InvalidArgumentError
+from ._exchange import checked_deadline, checked_size_limit
+from ._pager import Paginator
+from ._pagination import DEFAULT_MAX_PAGES, Connection, PageSizes
+from ._pipeline import Pipeline
+from ._retry import RetryPolicy
 from ._urls import checked_url, token_url_for
-from ._validation import check_variables, result_envelope
+from ._validation import result_envelope
 
 ResultT = TypeVar("ResultT", bound="BaseModel")
 
 if TYPE_CHECKING:  # the measurement pipeline loads on first use, not with the package
     from kraken_energy_gql.base_model import BaseModel
-    from kraken_energy_gql.rate_limit import RateLimit
-    from pydantic import TypeAdapter
 
     from ._codegen_runtime import Operation
     from ._measurements import ElectricityFilter, GasFilter
@@ -69,32 +48,6 @@ if TYPE_CHECKING:  # the measurement pipeline loads on first use, not with the p
     from ._series import PropertySeries
 
 R = TypeVar("R")
-logger = logging.getLogger("kraken_energy")
-_EXCHANGE_SLOTS: ContextVar[AdaptiveConcurrency | None] = ContextVar(
-    "kraken_energy.exchange_slots", default=None
-)
-
-
-_TURNS_TO_SEND = 6
-"""Event-loop turns a task gives away, after its exchange, before parsing its answer.
-
-httpx and httpcore yield to the loop about five times while writing one request (the pool's
-lock, a checkpoint before each write). Parsing a page is the longest stretch of CPU in a fetch
-(about a millisecond per 100 readings), so the request that was just given the freed slot
-should reach the wire first: with the fetch benchmark's 8 windows and 50 ms latency this took
-a year's fetch from 1.35 s to 1.27 s. Each turn costs microseconds when nothing else is ready.
-"""
-
-
-def share_exchange_slots(slots: AdaptiveConcurrency) -> None:
-    """Make the current task's requests hold one of `slots` for their HTTP exchange only.
-
-    The answer is parsed after the slot is given back, so with several tasks sharing `slots`
-    the next request is already on the wire while a page is being parsed. Each answer is
-    reported to `slots` (success, rate limit, other failure), which adapts its limit. Set inside
-    a task, it applies to that task alone (each task runs in its own copy of the context).
-    """
-    _EXCHANGE_SLOTS.set(slots)
 
 
 class ClientOptions(TypedDict, total=False):
@@ -197,10 +150,18 @@ class KrakenClient(Client):
             )
         self._auth = auth
         self._retry = retry or RetryPolicy()
-        self._cooldown = Cooldown(self._retry)
         self.page_sizes = PageSizes()
         """The largest page size Kraken accepted per paginated field, learnt by this client."""
         super().__init__(url=endpoint, http_client=http_client)
+        self._pipeline = Pipeline(
+            endpoint,
+            http_client,
+            auth=auth,
+            retry=self._retry,
+            deadline=self._deadline,
+            max_bytes=self._max_bytes,
+        )
+        self._cooldown = self._pipeline.cooldown
 
     def paginate(
         self,
@@ -315,7 +276,14 @@ class KrakenClient(Client):
                 "series", "give series, or electricity/gas/property_id filters, not both"
             )
         return fetch_measurements(
-            self, account_number, property_id, request, on_total, stats, series
+            self._pipeline,
+            self.page_sizes,
+            account_number,
+            property_id,
+            request,
+            on_total,
+            stats,
+            series,
         )
 
     @classmethod
@@ -388,7 +356,8 @@ class KrakenClient(Client):
     ) -> ResultT:
         """Send one generated operation and return its result model: what every method calls.
 
-        `deadline` (seconds) replaces the client's for this call's exchanges.
+        The request goes through the client's pipeline (`kraken_energy._pipeline`). `deadline`
+        (seconds) replaces the client's for this call's exchanges.
 
         Raises:
             InvalidArgumentError: a variable is of the wrong type or breaks Kraken's rules.
@@ -396,7 +365,7 @@ class KrakenClient(Client):
                 when the allowance resets, where known).
             KrakenError: the last attempt's error, once retries are exhausted or not allowed.
         """
-        result: ResultT = await self.send_operation(
+        result: ResultT = await self._pipeline.call(
             operation,
             variables,
             result_envelope(operation),
@@ -406,173 +375,6 @@ class KrakenClient(Client):
         )
         return result
 
-    async def send_operation(
-        self,
-        operation: Operation[Any],
-        variables: dict[str, Any],
-        envelope: TypeAdapter[Any],
-        *,
-        retry: RetryPolicy | None = None,
-        timeout: httpx.Timeout | None = None,
-        deadline: float | None = None,
-        allowance_probe: bool = False,
-    ) -> Any:
-        """Send an operation and return its `data` validated by `envelope` straight from JSON.
-
-        `envelope` validates the whole answer (`{"data": ..., "errors": ...}`): the generated
-        models for the methods, generated typed dicts for the measurement pages. Every attempt
-        first waits out the client's cooldown, except `allowance_probe`, the one read of
-        `rateLimitInfo` that tells how long the cooldown should be.
-
-        Raises:
-            InvalidArgumentError: a variable is of the wrong type or breaks Kraken's rules.
-            RateLimitedError: still rate limited when the policy's bounds are reached (it says
-                when the allowance resets, where known).
-            KrakenError: the last attempt's error, once retries are exhausted or not allowed.
-        """
-        check_variables(operation, variables)
-        policy = retry or self._retry
-        name = operation.name
-        limit = self._deadline if deadline is None else checked_deadline(deadline)
-        payload = request_payload(operation.text, name, variables)
-        http_client = self.http_client
-        auth: Any = self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT
-        mutation = operation.kind == "mutation" and name not in SAFE_TO_REPEAT_MUTATIONS
-        attempt_number = 0
-        cooldown = self._cooldown
-
-        async def send() -> httpx.Response:
-            request = http_client.build_request(
-                "POST",
-                self.url,
-                json=payload,
-                timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
-            )
-            return await exchange(
-                http_client,
-                request,
-                auth=auth,
-                deadline=limit,
-                max_bytes=self._max_bytes,
-                operation_name=name,
-            )
-
-        call_ends = policy.clock() + policy.max_total_seconds  # the retry budget, not `deadline`
-
-        async def attempt() -> Any:
-            nonlocal attempt_number
-            attempt_number += 1
-            started = time.perf_counter()
-            slots = _EXCHANGE_SLOTS.get()
-            epoch = cooldown.epoch
-            sent = False  # a cooldown outlasting the call's budget fails before sending
-            try:
-                if slots is None:
-                    if not allowance_probe:  # the allowance is read during the cooldown
-                        await cooldown.wait(policy, call_ends, name)
-                    epoch, sent = cooldown.epoch, True
-                    response = await send()
-                else:
-                    import asyncio  # loaded already: only the measurement pipeline shares slots
-
-                    async with slots:  # the cooldown is checked once holding the slot, just
-                        await cooldown.wait(policy, call_ends, name)  # before sending
-                        epoch, sent = cooldown.epoch, True
-                        response = await send()
-                    if not _looks_rate_limited(response):  # else the cooldown starts at once
-                        for _ in range(_TURNS_TO_SEND):  # the request given the slot goes first
-                            await asyncio.sleep(0)
-                data = _typed_data(response, envelope, name)
-            except NotFoundError as exc:
-                _name_subject(exc, variables)
-                _log(name, attempt_number, started, exc)
-                if slots is not None:
-                    slots.failed()
-                raise
-            except httpx.TransportError as exc:
-                error: KrakenError = transport_error(exc, name)
-                _log(name, attempt_number, started, error)
-                if slots is not None:
-                    slots.failed()
-                raise error from exc
-            except httpx.DecodingError as exc:
-                error = InvalidResponseError("body could not be decoded", "", name)
-                _log(name, attempt_number, started, error)
-                if slots is not None:
-                    slots.failed()
-                raise error from exc
-            except KrakenError as exc:
-                if not sent:
-                    raise
-                _log(name, attempt_number, started, exc)
-                if isinstance(exc, RateLimitedError) and not allowance_probe:
-                    await self._rate_limited(exc, epoch, slots)
-                elif slots is not None:
-                    slots.failed()
-                raise
-            _log(name, attempt_number, started, None)
-            if slots is not None:
-                slots.succeeded()
-            return data
-
-        try:
-            return await call_with_retries(
-                attempt, policy, mutation=mutation, cooldown=cooldown.remaining
-            )
-        except RateLimitedError as exc:
-            if exc.resets_at is None:
-                exc.set_resets_at(cooldown.known_reset())
-            raise
-
-    async def _rate_limited(
-        self, error: RateLimitedError, epoch: int, slots: AdaptiveConcurrency | None
-    ) -> None:
-        """Start or join the client's cooldown; read the allowance once when one starts.
-
-        Not when obtaining a token was rate limited: reading the allowance needs a token.
-        """
-        started = self._cooldown.trip(epoch, error)
-        if slots is not None:
-            slots.rate_limited(self._cooldown.epoch)
-        readable = self._cooldown.allowance_readable and not error.from_token_renewal
-        if started and readable and waits_enabled():
-            blocked_until = await self._read_allowance()
-            if blocked_until is not None:
-                self._cooldown.blocked_until(blocked_until)
-
-    async def _read_allowance(self) -> float | None:
-        """Ask Kraken whether the viewer is blocked; return until when (Unix time), or None.
-
-        One attempt, never retried and never waiting for the cooldown it informs. An endpoint
-        whose schema has no `rateLimitInfo` is not asked again.
-        """
-        # Imported here, not at the top: code generation imports this package (for its error
-        # codes) before the generated client holds RATE_LIMIT.
-        from kraken_energy_gql.client import RATE_LIMIT
-
-        unshared = _EXCHANGE_SLOTS.set(None)  # not one of a fetch's slots: it must not wait
-        try:
-            result: RateLimit = await self.send_operation(
-                RATE_LIMIT,
-                {},
-                result_envelope(RATE_LIMIT),
-                retry=RetryPolicy(max_attempts=1),
-                allowance_probe=True,
-            )
-        except GraphQLError as exc:
-            if exc.code is None and exc.error_type is None:  # refused as an unknown field
-                self._cooldown.allowance_readable = False
-            return None
-        except KrakenError:
-            return None
-        finally:
-            _EXCHANGE_SLOTS.reset(unshared)
-        info = result.rate_limit_info
-        allowance = info.points_allowance_rate_limit if info is not None else None
-        if allowance is None or not allowance.is_blocked or allowance.ttl is None:
-            return None
-        return float(allowance.ttl)
-
     async def aclose(self) -> None:
         """Close the HTTP client if this object created it."""
         if self._owns_http_client:
@@ -580,65 +382,3 @@ class KrakenClient(Client):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-
-def _typed_data(response: httpx.Response, envelope: TypeAdapter[Any], operation: str) -> Any:
-    """Return the `data`, parsed and typed in one pass by the envelope type.
-
-    Anything unusual (errors, a non-200 status, a body that does not fit the types) goes through
-    `check_response`, the one classifier of answers. A well-formed answer whose values do not fit
-    the types is an InvalidResponseError naming where, and is not retried.
-    """
-    try:
-        return _typed_answer(response, envelope, operation)
-    except KrakenError:
-        raise
-    except (ValueError, TypeError, AttributeError, KeyError, RecursionError, OverflowError):
-        pass  # raised below, outside the handler: the parser's error quotes the body
-    raise InvalidResponseError("the answer could not be read", "", operation, transient=False)
-
-
-def _typed_answer(response: httpx.Response, envelope: TypeAdapter[Any], operation: str) -> Any:
-    if response.status_code == 200:
-        try:
-            parsed = envelope.validate_json(response.content)
-        except PydanticValidationError as exc:
-            check_response(response, operation)  # raises what is wrong if it is a known fault
-            error = exc.errors(include_url=False)[0]
-            where = ".".join(str(part) for part in error["loc"])
-            raise InvalidResponseError(
-                f"the answer does not fit the operation's types at {where}: {error['msg']}",
-                "",
-                operation,
-                transient=False,
-            ) from None
-        if not parsed.get("errors") and parsed.get("data") is not None:
-            return parsed["data"]
-    return check_response(response, operation)
-
-
-NOT_FOUND_SUBJECTS: dict[str, str] = {"accountNumber": "account", "propertyId": "property"}
-"""The variables that name what an operation looks up, by what a not-found error calls it."""
-
-
-def _name_subject(error: NotFoundError, variables: Mapping[str, Any]) -> None:
-    """Make a not-found error name what was looked up, instead of Kraken's generic words."""
-    for variable, subject in NOT_FOUND_SUBJECTS.items():
-        value = variables.get(variable)
-        if isinstance(value, str) and error.subject is None:
-            error.name_subject(f"{subject} {value!r}")
-
-
-def _looks_rate_limited(response: httpx.Response) -> bool:
-    """Whether an answer is a rate limit, at a glance (a byte search, no parsing)."""
-    return response.status_code == RATE_LIMITED_STATUS or b"KT-CT-1199" in response.content
-
-
-def _log(operation: str | None, attempt: int, started: float, error: KrakenError | None) -> None:
-    """One debug line per attempt: operation, attempt, duration, outcome and error code."""
-    if not logger.isEnabledFor(logging.DEBUG):
-        return
-    outcome = "ok" if error is None else type(error).__name__
-    code = f" {error.code}" if isinstance(error, GraphQLError) and error.code else ""
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    logger.debug("%s attempt %d: %s%s in %.0f ms", operation, attempt, outcome, code, elapsed_ms)

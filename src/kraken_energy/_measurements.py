@@ -12,14 +12,17 @@ How a fetch runs:
    split into windows of one page's worth of buckets each (aligned to the frequency's bucket
    boundaries in the requested timezone), needs no more requests than its `totalCount` says
    the pages need, the windows are fetched concurrently; otherwise (sparse data, unknown bucket
-   widths) the cursor is followed page by page;
+   widths) the cursor is followed page by page. A window, like the cursor, is walked by the
+   package's one pager (`_pager.follow`, the one `paginate()` uses) with this fetch's decoding
+   (`_reader`: records) and the same guards;
 4. readings are emitted property by property, series by series, each series in time order, as
-   soon as their turn comes. At most `concurrency` requests are on the wire; each window parses
-   its page after its request is done, and at most twice `concurrency` windows are held at
-   once, so memory is bounded by page size times concurrency.
-5. every request of the fetch shares one `AdaptiveConcurrency`: a rate limit halves the requests
-   allowed on the wire (on top of the client's cooldown) and a run of successes grows them back;
-   `FetchStats` and a debug line at the end report it.
+   soon as their turn comes. At most twice `concurrency` windows are held at once, so memory is
+   bounded by page size times concurrency;
+5. every request of the fetch is sent with one `AdaptiveConcurrency`, passed explicitly to the
+   pipeline (`_Fetch.send`, `Pipeline.call(limiter=...)`): it bounds the requests on the wire,
+   each holding a slot for its exchange only and decoding its page after giving it back; a rate
+   limit halves the requests allowed (on top of the client's cooldown) and a run of successes
+   grows them back; `FetchStats` and a debug line at the end report it.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,11 +45,9 @@ from kraken_energy_gql.input_types import (
     GasFiltersInput,
     UtilityFiltersInput,
 )
-from pydantic import TypeAdapter
 
-from ._client import _EXCHANGE_SLOTS, share_exchange_slots
-from ._codegen_runtime import Operation
 from ._errors import InvalidArgumentError, NotFoundError
+from ._pager import Page, fetch_page, follow
 from ._pages import (
     FIELD,
     Measurement,
@@ -56,15 +57,7 @@ from ._pages import (
     property_page,
     records,
 )
-from ._pagination import (
-    DEFAULT_MAX_PAGES,
-    Connection,
-    MissingPageError,
-    RepeatGuard,
-    advance,
-    fetch_page,
-    too_many_pages,
-)
+from ._pagination import Connection, PageSizes, RepeatGuard
 from ._ratelimit import AdaptiveConcurrency, FetchStats
 from ._series import PropertySeries, account_series
 from ._validation import check_range_arguments, result_envelope
@@ -72,9 +65,9 @@ from ._windows import has_buckets, windows
 
 if TYPE_CHECKING:
     from kraken_energy_gql import GetPropertyMeasurements
-    from kraken_energy_gql.records import MeasurementPageData
+    from kraken_energy_gql.records import GetPropertyMeasurementsData, MeasurementPageData
 
-    from ._client import KrakenClient
+    from ._pipeline import Pipeline
 
 logger = logging.getLogger("kraken_energy")
 
@@ -161,8 +154,6 @@ class _Request:
     frequency: ReadingFrequencyType | None
     page_size: int
     concurrency: int
-    slots: AdaptiveConcurrency | None = field(default=None, compare=False)
-    """The fetch's requests on the wire, adapted to rate limits; set when the fetch starts."""
 
     def for_series(self, entry: PropertySeries) -> _Request:
         """Return the request of one series: its filter alone, its frequency's buckets."""
@@ -237,7 +228,8 @@ def plan(
 
 
 async def fetch_measurements(
-    client: KrakenClient,
+    pipeline: Pipeline,
+    sizes: PageSizes,
     account_number: str,
     property_id: str | None,
     request: _Request,
@@ -249,15 +241,15 @@ async def fetch_measurements(
 
     `series`, when given, are fetched as they are, without discovering the account's.
     """
-    slots = AdaptiveConcurrency(request.concurrency, stats)
-    request = dataclasses.replace(request, slots=slots)
+    limiter = AdaptiveConcurrency(request.concurrency, stats)
     try:
-        batches = _batches(client, account_number, property_id, request, on_total, series)
+        fetch = _Fetch(pipeline, sizes, limiter)
+        batches = _batches(fetch, account_number, property_id, request, on_total, series)
         async for batch in batches:
             for measurement in batch:
                 yield measurement
     finally:
-        met = slots.stats
+        met = limiter.stats
         logger.debug(
             "measurements of %s: %d request(s), %d rate limit(s), concurrency ended at %d of %d",
             account_number,
@@ -269,7 +261,7 @@ async def fetch_measurements(
 
 
 async def discover(
-    client: KrakenClient, account_number: str, property_id: str | None, request: _Request
+    pipeline: Pipeline, account_number: str, property_id: str | None, request: _Request
 ) -> list[PropertySeries]:
     """Find the account's series the request's filters select (one `getAccount` request).
 
@@ -277,7 +269,7 @@ async def discover(
         NotFoundError: no such account (KT-CT-4178).
         InvalidArgumentError: a filter or the property id matches nothing on the account.
     """
-    data = await client.send_operation(
+    data = await pipeline.call(
         GET_ACCOUNT, {"accountNumber": account_number}, result_envelope(GET_ACCOUNT)
     )
     if data.account is None:
@@ -287,8 +279,32 @@ async def discover(
     )
 
 
+@dataclass(frozen=True)
+class _Fetch:
+    """What one fetch sends its requests with.
+
+    The client's pipeline and learnt page sizes, and the fetch's own limiter of requests in
+    flight (halved on a rate limit, grown back after successes).
+    """
+
+    pipeline: Pipeline
+    sizes: PageSizes
+    limiter: AdaptiveConcurrency
+
+    async def send(self, **variables: Any) -> GetPropertyMeasurementsData:
+        """Send one `getPropertyMeasurements` page request and return its typed `data`.
+
+        The request holds one of the limiter's slots while on the wire; its answer is decoded
+        after the slot is given back.
+        """
+        data: GetPropertyMeasurementsData = await self.pipeline.call(
+            GET_PROPERTY_MEASUREMENTS, variables, property_page(), limiter=self.limiter
+        )
+        return data
+
+
 async def _batches(
-    client: KrakenClient,
+    fetch: _Fetch,
     account_number: str,
     property_id: str | None,
     request: _Request,
@@ -297,16 +313,15 @@ async def _batches(
 ) -> AsyncIterator[list[Measurement]]:
     """Yield the readings page by page: one hop per page, not per reading, inside the pipeline."""
     if series is None:
-        entries = await discover(client, account_number, property_id, request)
+        entries = await discover(fetch.pipeline, account_number, property_id, request)
     else:
         entries = list(series)
-    send = _sender(client, GET_PROPERTY_MEASUREMENTS, property_page(), request)
 
     async def first_page(entry: PropertySeries) -> tuple[MeasurementPageData | None, int]:
         data, size = await fetch_page(
-            send,
+            fetch.send,
             PROPERTY_MEASUREMENTS,
-            client.page_sizes,
+            fetch.sizes,
             request.page_size,
             {"propertyId": entry.property_id, **request.for_series(entry).variables()},
         )
@@ -316,9 +331,7 @@ async def _batches(
             )
         return data["property"]["measurements"], size
 
-    firsts = [
-        page async for page in _in_order(first_page, entries, request.concurrency, request.slots)
-    ]
+    firsts = [page async for page in _in_order(first_page, entries, request.concurrency)]
     if on_total is not None:  # every total at once, so progress knows the whole fetch's size
         totals: dict[str, tuple[int, int]] = {}
         for entry, (page, size) in zip(entries, firsts, strict=True):
@@ -336,32 +349,14 @@ async def _batches(
         yield first
         if page["pageInfo"]["hasNextPage"]:
             series_request = dataclasses.replace(request.for_series(entry), page_size=size)
-            async for batch in _rest_of_series(client, entry, page, series_request, guard):
+            async for batch in _rest_of_series(fetch, entry, page, series_request, guard):
                 received += len(batch)
                 yield batch
         check_complete(entry.property_id, page, received, (request.start, request.end))
 
 
-def _sender(
-    client: KrakenClient, operation: Operation[Any], envelope: TypeAdapter[Any], request: _Request
-) -> Callable[..., Awaitable[Any]]:
-    """Make a callable that sends one operation with keyword variables and returns typed `data`.
-
-    Its requests hold one of the fetch's adaptive slots while on the wire.
-    """
-
-    async def send(**variables: Any) -> Any:
-        shared = _EXCHANGE_SLOTS.set(request.slots)
-        try:
-            return await client.send_operation(operation, variables, envelope)
-        finally:
-            _EXCHANGE_SLOTS.reset(shared)
-
-    return send
-
-
 async def _rest_of_series(
-    client: KrakenClient,
+    fetch: _Fetch,
     entry: PropertySeries,
     first: MeasurementPageData,
     request: _Request,
@@ -383,22 +378,22 @@ async def _rest_of_series(
     if not spans or len(spans) > pages_needed + 1:
         # Sparse data or unknown bucket widths: windows would cost more requests than pages.
         async for batch in _pages(
-            client, entry, request, guard, cursor=first["pageInfo"]["endCursor"]
+            fetch, entry, request, guard, cursor=first["pageInfo"]["endCursor"]
         ):
             yield batch
         return
 
     async def window(span: tuple[datetime, datetime]) -> list[Measurement]:
         walk = guard.walk()  # a window's cursors are its own; repeats across windows are not
-        batches = [batch async for batch in _pages(client, entry, request, walk, *span)]
+        batches = [batch async for batch in _pages(fetch, entry, request, walk, *span)]
         return batches[0] if len(batches) == 1 else [m for batch in batches for m in batch]
 
-    async for batch in _in_order(window, spans, request.concurrency, request.slots):
+    async for batch in _in_order(window, spans, request.concurrency):
         yield batch
 
 
 async def _pages(
-    client: KrakenClient,
+    fetch: _Fetch,
     entry: PropertySeries,
     request: _Request,
     guard: RepeatGuard,
@@ -408,34 +403,49 @@ async def _pages(
     cursor: str | None = None,
 ) -> AsyncIterator[list[Measurement]]:
     """Follow one series' cursor through [start, end), yielding its readings page by page."""
-    send = _sender(client, GET_PROPERTY_MEASUREMENTS, property_page(), request)
-    property_id, series = entry.property_id, entry.series
-    variables = {"propertyId": property_id, **request.variables(start, end)}
-    seen: set[str] = set()
-    size = request.page_size
-    for number in range(1, DEFAULT_MAX_PAGES + 1):
-        data, size = await fetch_page(
-            send, PROPERTY_MEASUREMENTS, client.page_sizes, size, {**variables, "cursor": cursor}
-        )
+    variables = {"propertyId": entry.property_id, **request.variables(start, end)}
+    where = {
+        "property_id": entry.property_id,
+        "window": (start or request.start, end or request.end),
+    }
+    async for _, page in follow(
+        fetch.send,
+        PROPERTY_MEASUREMENTS,
+        fetch.sizes,
+        variables,
+        _reader(entry),
+        page_size=request.page_size,
+        cursor=cursor,
+        guard=guard,
+        where=where,
+    ):
+        assert page is not None  # `follow` raises on a null page unless told otherwise
+        yield page.items
+
+
+def _reader(
+    entry: PropertySeries,
+) -> Callable[[GetPropertyMeasurementsData], Page[list[Measurement]] | None]:
+    """Return the decoder of one series' pages: its readings as records, keyed for the guards.
+
+    It runs after the page's request has given its limiter slot back.
+    """
+
+    def read(data: GetPropertyMeasurementsData) -> Page[list[Measurement]] | None:
         page = data["property"]["measurements"] if data["property"] else None
-        window = (start or request.start, end or request.end)
-        if page is None:  # a page was asked for: ending here would lose the rest silently
-            raise MissingPageError(
-                "a page came back null without any error",
-                field=FIELD,
-                property_id=property_id,
-                window=window,
-                page=number,
-            )
-        readings = records(property_id, series, page)
-        check_repeats(guard, property_id, page, readings, window, number)
-        yield readings
-        if not page["pageInfo"]["hasNextPage"]:
-            return
-        cursor = advance(
-            PROPERTY_MEASUREMENTS.field, number, cursor, page["pageInfo"]["endCursor"], seen
+        if page is None:
+            return None
+        readings = records(entry.property_id, entry.series, page)
+        return Page(
+            items=readings,
+            cursors=[edge["cursor"] for edge in page["edges"] if edge is not None],
+            first=readings[0] if readings else None,
+            last=readings[-1] if readings else None,
+            has_next=page["pageInfo"]["hasNextPage"],
+            end_cursor=page["pageInfo"]["endCursor"],
         )
-    raise too_many_pages(PROPERTY_MEASUREMENTS.field, DEFAULT_MAX_PAGES)
+
+    return read
 
 
 T = TypeVar("T")
@@ -443,37 +453,24 @@ W = TypeVar("W")
 
 
 async def _in_order(
-    work: Callable[[W], Awaitable[T]],
-    items: Sequence[W],
-    concurrency: int,
-    slots: AdaptiveConcurrency | None = None,
+    work: Callable[[W], Awaitable[T]], items: Sequence[W], concurrency: int
 ) -> AsyncIterator[T]:
-    """Run `work` on `items` with at most `concurrency` requests in flight; yield in item order.
+    """Run `work` on `items` as tasks, at most twice `concurrency` at once; yield in item order.
 
-    Each piece of work holds one of `concurrency` slots only while its request is on the wire
-    (`share_exchange_slots`) and parses its answer after giving the slot back, so parsing one
-    page overlaps the next page's latency instead of delaying its request. A new piece starts
-    the moment one is taken from the front. At most twice `concurrency` pieces (running or
-    finished) are held at once, which bounds memory. `slots` (the fetch's, adapting to rate
-    limits) may lower the requests in flight below `concurrency`.
+    A new piece starts the moment one is taken from the front, and at most twice `concurrency`
+    pieces (running or finished) are held at once, which bounds memory. How many requests are
+    on the wire at once is not decided here but by the fetch's limiter (`_Fetch.send`): a piece
+    that has its answer decodes it while the next piece's request is in flight.
     """
-    if slots is None:
-        slots = AdaptiveConcurrency(concurrency)
-    shared = slots
-
-    async def run(item: W) -> T:
-        share_exchange_slots(shared)  # this task's own context: the caller's is untouched
-        return await work(item)
-
     queue: deque[asyncio.Task[T]] = deque()
     upcoming = iter(items)
     try:
         for item in _take(upcoming, 2 * concurrency):
-            queue.append(asyncio.ensure_future(run(item)))
+            queue.append(asyncio.ensure_future(work(item)))
         while queue:
             result = await queue.popleft()
             for item in _take(upcoming, 1):
-                queue.append(asyncio.ensure_future(run(item)))
+                queue.append(asyncio.ensure_future(work(item)))
             yield result
     finally:
         for task in queue:

@@ -1,13 +1,13 @@
-"""Paging through any Relay connection of any generated operation.
+"""What paging through any Relay connection of any generated operation is declared with.
 
 An operation's paging is declared once, as a `Connection`: which argument takes the cursor, which
 the page size, where the connection sits in the result, and which schema field it is (the key
-under which a client remembers the largest page size Kraken accepted). `Paginator` then gives the
-first page (`await`), every page (`.pages()`) or every node (`async for`), guarded against cursors
-that do not advance, pages that repeat and runaway page counts.
+under which a client remembers the largest page size Kraken accepted, in `PageSizes`). The one
+pager, `_pager.follow`, walks a connection with it; `Paginator` (`KrakenClient.paginate`) and the
+measurement fetch both use it.
 
-The guards are for any fetch that pages (the measurement fetch uses them too); each failure is a
-`PaginationError` saying what was seen:
+The guards of every fetch that pages live here; each failure is a `PaginationError` saying what
+was seen:
 - `PaginationLoopError`: a cursor that does not advance, or more pages than `max_pages`;
 - `MissingPageError`: a null where a later page was expected (the fetch would end early);
 - `RepeatedPageError`: a page holding nodes already received (`RepeatGuard`): an edge cursor
@@ -18,7 +18,11 @@ The guards are for any fetch that pages (the measurement fetch uses them too); e
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Hashable, Sequence
+from collections.abc import (
+    Callable,
+    Hashable,
+    Sequence,
+)
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Generic, Protocol, TypeVar
@@ -216,138 +220,3 @@ class PageSizes:
             return None
         self._limits[field] = min(smaller, self._limits.get(field, smaller))
         return self._limits[field]
-
-
-async def fetch_page(
-    method: Callable[..., Awaitable[R]],
-    connection: Connection[Any],
-    sizes: PageSizes,
-    size: int,
-    arguments: dict[str, Any],
-) -> tuple[R, int]:
-    """Fetch one page, shrinking the page size while Kraken refuses it; return result and size.
-
-    Raises:
-        PaginationError: refused for another reason (a missing `first`, a bad cursor).
-    """
-    size = sizes.choose(connection.field, size)
-    while True:
-        try:
-            return await method(**arguments, **{connection.size_argument: size}), size
-        except PaginationError as error:
-            smaller = (
-                sizes.refused(connection.field, size) if error.code in PAGE_SIZE_REFUSED else None
-            )
-            if smaller is None:
-                raise  # another refusal, or even one record per page refused: Kraken's own error
-            size = smaller
-
-
-def advance(
-    field: str, number: int, cursor: str | None, following: str | None, seen: set[str]
-) -> str:
-    """Return the cursor of the page after page `number`, refusing one that does not advance.
-
-    Raises:
-        PaginationLoopError: `following` is missing, equals `cursor`, or was seen before.
-    """
-    if following is None or following == cursor or following in seen:
-        raise PaginationLoopError(
-            f"the cursor did not advance ({following!r}); stopping instead of fetching the "
-            "page again",
-            field=field,
-            page=number,
-        )
-    seen.add(following)
-    return following
-
-
-def too_many_pages(field: str, max_pages: int) -> PaginationLoopError:
-    """Build the error for a fetch that would go past `max_pages`."""
-    return PaginationLoopError(
-        f"more than {max_pages} pages; raise max_pages if the range really is that large",
-        field=field,
-    )
-
-
-class Paginator(Generic[R]):
-    """Every page of one connection: `await` it for the first, `async for` for every node.
-
-    Raises:
-        InvalidArgumentError: (when built) a page size or max_pages not a whole number >= 1.
-        PaginationLoopError: (while iterating) a cursor did not advance, or max_pages was hit.
-        MissingPageError: (while iterating) a page after the first came back null.
-        RepeatedPageError: (while iterating) a page held nodes of an earlier one.
-        KrakenError: whatever the operation raises.
-
-    Example:
-        >>> pages = kraken.paginate(kraken.get_property_measurements, PROPERTY_MEASUREMENTS,
-        ...                         property_id="308641", start_at=start, end_at=end)
-        >>> first = await pages                       # the first page's result
-        >>> async for node in pages: ...              # every node of every page
-        >>> async for result in pages.pages(): ...    # every page's result
-    """
-
-    def __init__(
-        self,
-        method: Callable[..., Awaitable[R]],
-        connection: Connection[R],
-        sizes: PageSizes,
-        arguments: dict[str, Any],
-        *,
-        page_size: int | None = None,
-        max_pages: int = DEFAULT_MAX_PAGES,
-        cursor: str | None = None,
-    ) -> None:
-        self._method = method
-        self._connection = connection
-        self._sizes = sizes
-        self._arguments = arguments
-        self._page_size = (
-            connection.initial_page_size
-            if page_size is None
-            else checked_count(page_size, "page_size")
-        )
-        self._max_pages = checked_count(max_pages, "max_pages")
-        self._cursor = cursor
-
-    def __await__(self) -> Generator[Any, None, R]:
-        return self._first().__await__()
-
-    async def _first(self) -> R:
-        async for result in self.pages():
-            return result
-        raise AssertionError("pages() always yields at least one page")  # pragma: no cover
-
-    async def pages(self) -> AsyncIterator[R]:
-        """Yield each page's whole result, following `endCursor` while `hasNextPage`."""
-        cursor, seen, size = self._cursor, set[str](), self._page_size
-        field, guard = self._connection.field, RepeatGuard()
-        for number in range(1, self._max_pages + 1):
-            arguments = {**self._arguments, self._connection.cursor_argument: cursor}
-            result, size = await fetch_page(
-                self._method, self._connection, self._sizes, size, arguments
-            )
-            page = self._connection.extract(result)
-            if page is None and number > 1:  # the first may be null: a parent not found
-                raise MissingPageError("a later page came back null", field=field, page=number)
-            if page is not None:
-                edges = [edge for edge in page.edges if edge is not None]
-                first = repr(edges[0].node) if edges else None
-                last = repr(edges[-1].node) if edges else None
-                if guard.repeated([edge.cursor for edge in edges], first, last):
-                    raise RepeatedPageError(
-                        "the page repeats nodes already received", field=field, page=number
-                    )
-            yield result
-            if page is None or not page.page_info.has_next_page:
-                return
-            cursor = advance(field, number, cursor, page.page_info.end_cursor, seen)
-        raise too_many_pages(self._connection.field, self._max_pages)
-
-    async def __aiter__(self) -> AsyncIterator[Any]:
-        async for result in self.pages():
-            page = self._connection.extract(result)
-            for edge in page.edges if page is not None else ():
-                if edge is not None and edge.node is not None:
-                    yield edge.node
