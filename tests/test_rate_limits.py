@@ -210,7 +210,10 @@ async def test_requests_waiting_join_the_cooldown_instead_of_drawing_their_own(
                                for _ in range(8)))
         cooldowns = kraken._cooldown.epoch
     assert cooldowns == 1  # each drawing its own would have made eight, doubling in length
-    assert len(time.sleeps) == 8  # one wait each, for that cooldown (zero if it had passed)
+    # At most one wait each, for that one cooldown. The fake clock moves when a request sleeps,
+    # so one that looks after another's sleep may find the cooldown over (socket timing decides).
+    waits = [seconds for seconds in time.sleeps if seconds > 0]
+    assert 1 <= len(waits) <= 8
     operations = [r.operation_name for r in fake.requests]
     assert operations.count("rateLimit") == 1 and operations.count("getAccount") == 16
 
