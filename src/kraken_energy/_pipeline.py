@@ -14,11 +14,14 @@ through `Pipeline.call`, whose steps read top to bottom:
    c. `Pipeline.send`: the POST, through `_exchange.exchange` (never following a redirect,
       bounded by a deadline and a size limit). httpx runs the client's auth flow around it:
       `KrakenAuth` (`_auth`) adds a token, obtaining or renewing it first when needed;
-   d. `read_answer`, after the slot is given back: `decode` validates the answer's bytes with
+   d. `hand_over`: the slot given back (`AdaptiveConcurrency.release`), the request it went to
+      is given a few milliseconds to be written (httpcore's trace tells when) before this one
+      decodes, since decoding holds the event loop;
+   e. `read_answer`: `decode` validates the answer's bytes with
       the operation's result type (`envelope`) in one pass; anything else (a non-200 status,
       GraphQL errors, a body that does not fit) is classified by `_errors.check_response` into
       the `KrakenError` tree;
-   e. on a failure, `failure` types what httpx raised and makes a not-found error name what was
+   f. on a failure, `failure` types what httpx raised and makes a not-found error name what was
       looked up; `Pipeline.failed` logs it, tells the `limiter`, and on a rate limit starts the
       client's cooldown (`Pipeline.rate_limited`, which halves the `limiter` and may read the
       allowance once: `Pipeline.read_allowance`). A success is logged and told to the limiter.
@@ -48,10 +51,9 @@ One `KrakenClient.measurements()` call, from arguments to records:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -69,12 +71,14 @@ from ._errors import (
     transport_error,
 )
 from ._exchange import checked_deadline, exchange
-from ._ratelimit import AdaptiveConcurrency, Cooldown
+from ._ratelimit import HANDOVER_WAIT_SECONDS, AdaptiveConcurrency, Cooldown
 from ._retry import SAFE_TO_REPEAT_MUTATIONS, RetryPolicy, call_with_retries, waits_enabled
 from ._validation import check_variables as check_arguments
 from ._validation import result_envelope
 
 if TYPE_CHECKING:
+    import asyncio
+
     from kraken_energy_gql.rate_limit import RateLimit
     from pydantic import TypeAdapter
 
@@ -82,8 +86,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("kraken_energy")
 
-_UNLIMITED = contextlib.nullcontext()
-"""The limiter of a call that is not part of a fetch: any number may be in flight."""
 
 
 @dataclass(slots=True)
@@ -210,10 +212,17 @@ class Pipeline:
         epoch = self.cooldown.epoch
         sent = False  # a cooldown outlasting the call's budget fails before sending
         try:
-            async with limiter or _UNLIMITED:
+            written = await limiter.acquire() if limiter is not None else None
+            try:
                 await self.wait_for_cooldown(call)
                 epoch, sent = self.cooldown.epoch, True
-                response = await self.send(call)
+                response = await self.send(call, written)
+            finally:
+                successor = limiter.release() if limiter is not None else None
+                if written is not None:
+                    written.set()  # sent or failed: whoever handed us the slot waits no more
+            if successor is not None:  # the request given our slot goes out before we decode
+                await hand_over(successor)
             data = read_answer(response, call.envelope, call.name)
         except (KrakenError, httpx.TransportError, httpx.DecodingError) as exc:
             if not sent:
@@ -236,10 +245,11 @@ class Pipeline:
         """
         await self.cooldown.wait(call.policy, call.ends, call.name)
 
-    async def send(self, call: Call) -> httpx.Response:
+    async def send(self, call: Call, written: asyncio.Event | None = None) -> httpx.Response:
         """POST the call's payload, authenticated by the client's auth flow; return the answer.
 
         Never follows a redirect, whatever the `http_client` says (`_exchange.exchange`).
+        `written`, when given, is set as soon as the request's body is on the wire.
 
         Raises:
             DeadlineExceededError, ResponseTooLargeError: the exchange's bounds.
@@ -251,6 +261,7 @@ class Pipeline:
             self.url,
             json=call.payload,
             timeout=httpx.USE_CLIENT_DEFAULT if call.timeout is None else call.timeout,
+            extensions=None if written is None else {"trace": _on_written(written)},
         )
         return await exchange(
             http_client,
@@ -406,3 +417,25 @@ def _log(call: Call, started: float, error: KrakenError | None) -> None:
     logger.debug(
         "%s attempt %d: %s%s in %.0f ms", call.name, call.attempts, outcome, code, elapsed_ms
     )
+
+
+def _on_written(written: asyncio.Event) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """Make an httpcore trace callback that sets `written` once the request's body is sent."""
+
+    async def trace(event: str, _info: dict[str, Any]) -> None:
+        if event.endswith("send_request_body.complete"):
+            written.set()
+
+    return trace
+
+
+async def hand_over(successor: asyncio.Event) -> None:
+    """Wait, at most `HANDOVER_WAIT_SECONDS`, for the request given our slot to be written."""
+    import asyncio
+
+    if not successor.is_set():
+        try:
+            async with asyncio.timeout(HANDOVER_WAIT_SECONDS):
+                await successor.wait()
+        except TimeoutError:
+            pass
