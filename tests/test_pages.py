@@ -1,6 +1,7 @@
 """The measurements hot path: generated page shapes and records, exact and hashable."""
 
 import json
+import pickle
 from decimal import Decimal
 
 import pytest
@@ -83,9 +84,30 @@ def test_measurements_are_frozen_hashable_and_keep_their_statistics() -> None:
     data = property_page().validate_json(page(NODE, NODE))["data"]
     first, twin = records("7", ASKED, data["property"]["measurements"])
     assert first == twin and hash(first) == hash(twin) and len({first, twin}) == 1
-    assert first.statistics is first.statistics  # built once, with the record
+    assert first.statistics is first.statistics
+    assert first.statistics[0] is first.statistics[0]  # built on first access, then kept
     with pytest.raises(AttributeError):
         first.value = Decimal(1)  # type: ignore[misc]
+
+
+def test_statistics_equal_and_hash_as_the_tuple_of_their_records() -> None:
+    """Lazily built statistics compare, hash and pickle as the tuple of records they hold."""
+    data = property_page().validate_json(page(NODE, dict(NODE, metaData=None)))["data"]
+    full, bare = records("7", ASKED, data["property"]["measurements"])
+    expected = (StatisticRecord("BRAND_NEW", None, None, Decimal("0E-18"),
+                                MoneyRecord(Decimal("97.875000"), "GBP"), None),)
+    assert full.statistics == expected and expected == full.statistics
+    assert hash(full.statistics) == hash(expected) and bare.statistics == ()
+    assert full._replace(statistics=expected) == full
+    assert pickle.loads(pickle.dumps(full)) == full
+
+
+@pytest.mark.parametrize("number", [1.5, '"1.5.0"', '"NaN"', '"Infinity"', '" 1.5"', '""'])
+def test_a_statistic_that_is_not_an_exact_decimal_fails_the_page(number: object) -> None:
+    """A statistic's number is checked when the page is read, though its record is built later."""
+    raw = page(NODE).replace(b'"value": "0E-18"', f'"value": {number}'.encode())
+    with pytest.raises(ValidationError, match="decimal"):
+        property_page().validate_json(raw)
 
 
 def test_interval_without_its_times_is_refused() -> None:

@@ -8,15 +8,21 @@ that no longer fits fails the type check. `KrakenClient.measurements` reads its 
 and turns each reading into one `Measurement`.
 
 `Measurement` is generated (`[tool.kraken-codegen.flat-records]` in pyproject.toml): one reading
-of one property as a frozen, hashable named tuple, its statistics built once with it:
+of one property as a frozen, hashable named tuple:
 `property_id` (given by this layer), `series` (a `Series`: Kraken's `utilityFilters`
 completed from the request's filter where it leaves a field out), `typename` (the node's GraphQL
 type, kept even when unknown), `value` (an exact `Decimal`: `str(value)` is the string Kraken
 sent), `unit`,
-`read_at`, `source`, `statistics` (a tuple of `MeasurementStatistic`, in the order sent), `kind`
+`read_at`, `source`, `statistics` (the `MeasurementStatistic`s, in the order sent), `kind`
 (a `SeriesFilters`: the `utilityFilters` exactly as sent, None when Kraken sent none), and
 `IntervalReading`'s `start_at`, `end_at` (aware, in the requested timezone's offset) and
 `duration_in_seconds`, each None on a point reading.
+
+Statistics are checked with the page (shape, open enum, every number a finite decimal sent as a
+string) but built on first access, once: `statistics` is a `Built`, an immutable sequence equal
+to (and hashing as) the tuple of its records. Most readers never touch them, and building them
+was a fifth of the per-reading cost. The trade-off: the first access (or comparing or hashing
+the record) pays for them, and until then each record keeps its page's validated dicts for them.
 """
 
 from __future__ import annotations
