@@ -138,3 +138,15 @@ def test_each_reading_names_its_series_completed_from_the_request() -> None:
     assert read[2].series is ASKED and read[2].kind is None
     assert read[3].series == ASKED and read[3].kind.typename == "HeatFiltersOutput"
     assert read[3].kind.supply_point is None
+
+
+def test_readings_of_one_series_share_their_filters_and_series() -> None:
+    """The readings of one series on a page hold the same SeriesFilters and Series objects."""
+    data = property_page().validate_json(page(NODE, NODE, dict(NODE, metaData=None)))["data"]
+    first, second, bare = records("7", ASKED, data["property"]["measurements"])
+    assert first.kind is second.kind and first.series is second.series
+    assert first.kind == SeriesFilters("ElectricityFiltersOutput", None, "30-EB-5A-FF-FF-E0-91-E8",
+                                       None, ReadingDirectionType.GENERATION,
+                                       ReadingFrequencyType.DAY_INTERVAL,
+                                       ReadingQualityType.COMBINED)
+    assert bare.kind is None and bare.series is ASKED and bare.statistics == ()

@@ -842,8 +842,13 @@ def measurement_record(
     property_id: str,
     series: Series,
     data: Union[EdgeNodeIntervalMeasurementTypeData, EdgeNodeMeasurementInterfaceData],
+    kind: Optional[SeriesFilters],
 ) -> Measurement:
-    """Build a `Measurement` from the data of any member of `Edge.node`."""
+    """Build a `Measurement` from the data of any member of `Edge.node`.
+
+    `kind`: built by the caller (`series_filters_record`),
+    once for all the records that hold the same value.
+    """
     meta_data_ = data["metaData"]
     start_at: Optional[AwareDatetime] = None
     end_at: Optional[AwareDatetime] = None
@@ -867,13 +872,7 @@ def measurement_record(
                 statistic_record,
                 meta_data_["statistics"] if meta_data_ is not None else None,
             ),
-            (
-                None
-                if (value := meta_data_["kind"]) is None
-                else series_filters_record(value)
-            )
-            if meta_data_ is not None
-            else None,
+            kind if meta_data_ is not None else None,
             start_at,
             end_at,
             duration_in_seconds,

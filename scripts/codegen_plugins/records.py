@@ -360,6 +360,9 @@ class _FlatRecord:
         self.uses: set[str] = set()  # other flat records this one holds
         # List fields built on first access (`Built`), e.g. statistics most readers never read.
         self.lazy: set[str] = set(spec.get("lazy", ()))
+        # Nested flat records the caller builds and passes (one per distinct value, shared by
+        # the records that hold it), e.g. a reading's series filters, the same on a whole page.
+        self.given: dict[str, str] = dict.fromkeys(spec.get("given", ()), "")
 
     def _is_fallback(self, member: str) -> bool:
         return not _literal_values(self._typename(member))
@@ -417,6 +420,10 @@ class _FlatRecord:
         if nested is not None:  # a union with a flat record of its own, e.g. metaData's filters
             self.uses.add(nested)
             record, build = nested, f"{_snake(nested)}_record"
+            if attribute in self.given:
+                kind = f"Optional[{record}]" if text.startswith("Optional") else record
+                self.given[attribute] = kind
+                return kind, attribute
         elif len(references) == 1 and fragment in self.recordable:
             record, build = f"{fragment}Record", f"{_snake(fragment)}_record"
         else:
@@ -458,14 +465,27 @@ class _FlatRecord:
         fields += [f"    {column}: {kind}" for column, kind in specific.items()]
         members = ", ".join(f"{member}Data" for member in self.members)
         context = "".join(f"{name}: {kind}, " for name, kind in self.context.items())
+        missing = sorted(name for name, kind in self.given.items() if not kind)
+        if missing:
+            raise CodegenError(f"flat record {self.name}: given {missing} are not flat records")
+        given = "".join(f", {name}: {kind}" for name, kind in self.given.items())
+        built_by_caller = "".join(
+            f"\n\n    `{name}`: built by the caller (`{_snake(kind.removeprefix('Optional[')[:-1])}"
+            "_record`),\n    once for all the records that hold the same value.\n    "
+            if kind.startswith("Optional[")
+            else f"\n\n    `{name}`: built by the caller (`{_snake(kind)}_record`).\n    "
+            for name, kind in self.given.items()
+        )
         lines = [
             f"class {self.name}(NamedTuple):",
             f'    """`{self.field}`, every member of its union, as one immutable record."""',
             *fields,
             "",
             "",
-            f"def {_snake(self.name)}_record({context}data: Union[{members}]) -> {self.name}:",
-            f'    """Build a `{self.name}` from the data of any member of `{self.field}`."""',
+            f"def {_snake(self.name)}_record("
+            f"{context}data: Union[{members}]{given}) -> {self.name}:",
+            f'    """Build a `{self.name}` from the data of any member of `{self.field}`.'
+            f'{built_by_caller}"""',
         ]
         lines += [
             f"    {c[1:-1]} = {v[1]}"

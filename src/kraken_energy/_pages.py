@@ -39,6 +39,7 @@ from kraken_energy_gql.records import (
     MoneyRecord,
     StatisticRecord,
     measurement_record,
+    series_filters_record,
 )
 from kraken_energy_gql.records import Measurement as Measurement
 from kraken_energy_gql.records import SeriesFilters as SeriesFilters
@@ -80,25 +81,28 @@ def records(property_id: str, series: Series, connection: MeasurementPageData) -
 
     `series` is the one the request's filter asked for: each reading's own comes from Kraken's
     `utilityFilters` (`kind`), a field Kraken left out taken from `series`. A page holds one or
-    two distinct `kind`s, so each is completed once per page, not once per reading. An interval
-    reading always has its start and end here: the page's validation requires them.
+    two distinct `kind`s, so each is built and completed once per page, not once per reading
+    (the readings of a series share one `SeriesFilters` and one `Series`). An interval reading
+    always has its start and end here: the page's validation requires them.
     """
     build = measurement_record
-    known: dict[tuple[Any, ...], Series] = {}
+    known: dict[tuple[Any, ...], tuple[Series, SeriesFilters]] = {}
     built: list[Measurement] = []
+    append = built.append
     for edge in connection["edges"]:
         if edge is None or (node := edge["node"]) is None:
             continue
         meta = node["metaData"]
         kind = meta["kind"] if meta is not None else None
         if kind is None:
-            built.append(build(property_id, series, node))
+            append(build(property_id, series, node, None))
             continue
         key = tuple(kind.values())
-        own = known.get(key)
-        if own is None:
-            own = known[key] = series_of(cast(dict[str, Any], kind), series)
-        built.append(build(property_id, own, node))
+        shared = known.get(key)
+        if shared is None:
+            filters = series_filters_record(kind)
+            shared = known[key] = (series_of(cast(dict[str, Any], kind), series), filters)
+        append(build(property_id, shared[0], node, shared[1]))
     return built
 
 
