@@ -21,6 +21,7 @@ from kraken_energy import (
     SeriesFilters,
 )
 from kraken_energy._pages import property_page, records
+from kraken_energy._record_runtime import Built
 
 ASKED = Series("electricity", "2700008749510", direction=ReadingDirectionType.GENERATION,
                frequency=ReadingFrequencyType.DAY_INTERVAL)
@@ -150,3 +151,18 @@ def test_readings_of_one_series_share_their_filters_and_series() -> None:
                                        ReadingFrequencyType.DAY_INTERVAL,
                                        ReadingQualityType.COMBINED)
     assert bare.kind is None and bare.series is ASKED and bare.statistics == ()
+
+
+def test_built_statistics_are_built_once_on_first_access() -> None:
+    """A Built sequence calls its builder on first access only, once per non-null item."""
+    calls: list[object] = []
+
+    def build(item: int) -> int:
+        calls.append(item)
+        return item * 10
+
+    built = Built(build, [1, None, 2])
+    assert calls == []
+    assert list(built) == [10, 20] and built[1] == 20 and len(built) == 2 and 10 in built
+    assert calls == [1, 2] and built == (10, 20) and repr(built) == "(10, 20)"
+    assert Built(build, None) == () and Built(build, []) == Built(build, [None])

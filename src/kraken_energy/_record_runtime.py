@@ -68,9 +68,10 @@ class Built(Sequence[T], Generic[T]):
         items = self._items
         if items is None:
             build, data = self._build, self._data
-            assert build is not None and data is not None  # set until built
+            if build is None or data is None:  # another thread built it meanwhile
+                return self._tuple()
             items = self._items = tuple([build(x) for x in data if x is not None])
-            self._build = self._data = None  # the raw data is no longer needed
+            self._build = self._data = None  # the raw data is no longer needed (set after)
         return items
 
     @overload
