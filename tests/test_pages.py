@@ -103,7 +103,8 @@ def test_statistics_equal_and_hash_as_the_tuple_of_their_records() -> None:
     assert pickle.loads(pickle.dumps(full)) == full
 
 
-@pytest.mark.parametrize("number", [1.5, '"1.5.0"', '"NaN"', '"Infinity"', '" 1.5"', '""'])
+@pytest.mark.parametrize("number", [1.5, '"1.5.0"', '"NaN"', '"Infinity"', '" 1.5"', '""',
+                                    '"1e9999999999999999999"'])
 def test_a_statistic_that_is_not_an_exact_decimal_fails_the_page(number: object) -> None:
     """A statistic's number is checked when the page is read, though its record is built later."""
     raw = page(NODE).replace(b'"value": "0E-18"', f'"value": {number}'.encode())

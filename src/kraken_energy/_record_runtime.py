@@ -22,8 +22,9 @@ from pydantic_core import core_schema
 
 T = TypeVar("T")
 
-DECIMAL_PATTERN = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
-"""A finite decimal as `decimal.Decimal` reads it (no NaN, no Infinity, no spaces)."""
+DECIMAL_PATTERN = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,9})?$"
+"""A finite decimal that `decimal.Decimal` reads (no NaN, no Infinity, no spaces; an exponent
+of at most nine digits, so that building the `Decimal` later cannot fail on its size)."""
 
 
 class _DecimalInJson:
