@@ -131,3 +131,35 @@ def test_a_union_without_its_flat_record_names_the_fix(tmp_path: Path) -> None:
     config.write_text(text[:start] + text[end:])
     with pytest.raises(CodegenError, match="give its union a flat record"):
         generate.build_package(tmp_path / "out", root=project)
+
+
+def test_lazy_and_given_flat_record_fields_change_only_how_records_are_built(
+    tmp_path: Path,
+) -> None:
+    """Without `lazy` and `given`, statistics are built eagerly and kind inside the builder."""
+    project = _copy(ROOT, tmp_path / "project", ["schema.graphql", "pyproject.toml"])
+    config = project / "pyproject.toml"
+    text = config.read_text()
+    for option in ('lazy = ["statistics"]\n', 'given = ["kind"]\n'):
+        assert option in text
+        text = text.replace(option, "")
+    config.write_text(text)
+    eager = (generate.build_package(tmp_path / "out", root=project) / "records.py").read_text()
+    ours = (ROOT / "generated" / "kraken_energy_gql" / "records.py").read_text()
+    builder = ours[ours.index("def measurement_record("):]
+    eager_builder = eager[eager.index("def measurement_record("):]
+    assert "statistics: Sequence[StatisticRecord]" in ours and "Built(" in builder
+    assert "kind: Optional[SeriesFilters],\n) -> Measurement:" in builder
+    assert "statistics: tuple[StatisticRecord, ...]" in eager and "Built" not in eager
+    assert "kind: Optional" not in eager_builder.split(") -> Measurement:")[0]
+    assert "series_filters_record(value)" in eager_builder
+    assert '"value": DecimalText' in eager and '"value": ExactDecimal' not in eager
+
+
+def test_a_given_field_must_be_a_flat_record(tmp_path: Path) -> None:
+    """Naming a field in `given` that is no nested flat record fails generation, naming it."""
+    project = _copy(ROOT, tmp_path / "project", ["schema.graphql", "pyproject.toml"])
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text().replace('given = ["kind"]', 'given = ["unit"]'))
+    with pytest.raises(CodegenError, match=r"given \['unit'\]"):
+        generate.build_package(tmp_path / "out", root=project)

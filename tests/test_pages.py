@@ -1,6 +1,7 @@
 """The measurements hot path: generated page shapes and records, exact and hashable."""
 
 import json
+import pickle
 from decimal import Decimal
 
 import pytest
@@ -20,6 +21,7 @@ from kraken_energy import (
     SeriesFilters,
 )
 from kraken_energy._pages import property_page, records
+from kraken_energy._record_runtime import Built
 
 ASKED = Series("electricity", "2700008749510", direction=ReadingDirectionType.GENERATION,
                frequency=ReadingFrequencyType.DAY_INTERVAL)
@@ -83,9 +85,31 @@ def test_measurements_are_frozen_hashable_and_keep_their_statistics() -> None:
     data = property_page().validate_json(page(NODE, NODE))["data"]
     first, twin = records("7", ASKED, data["property"]["measurements"])
     assert first == twin and hash(first) == hash(twin) and len({first, twin}) == 1
-    assert first.statistics is first.statistics  # built once, with the record
+    assert first.statistics is first.statistics
+    assert first.statistics[0] is first.statistics[0]  # built on first access, then kept
     with pytest.raises(AttributeError):
         first.value = Decimal(1)  # type: ignore[misc]
+
+
+def test_statistics_equal_and_hash_as_the_tuple_of_their_records() -> None:
+    """Lazily built statistics compare, hash and pickle as the tuple of records they hold."""
+    data = property_page().validate_json(page(NODE, dict(NODE, metaData=None)))["data"]
+    full, bare = records("7", ASKED, data["property"]["measurements"])
+    expected = (StatisticRecord("BRAND_NEW", None, None, Decimal("0E-18"),
+                                MoneyRecord(Decimal("97.875000"), "GBP"), None),)
+    assert full.statistics == expected and expected == full.statistics
+    assert hash(full.statistics) == hash(expected) and bare.statistics == ()
+    assert full._replace(statistics=expected) == full
+    assert pickle.loads(pickle.dumps(full)) == full
+
+
+@pytest.mark.parametrize("number", [1.5, '"1.5.0"', '"NaN"', '"Infinity"', '" 1.5"', '""',
+                                    '"1e9999999999999999999"'])
+def test_a_statistic_that_is_not_an_exact_decimal_fails_the_page(number: object) -> None:
+    """A statistic's number is checked when the page is read, though its record is built later."""
+    raw = page(NODE).replace(b'"value": "0E-18"', f'"value": {number}'.encode())
+    with pytest.raises(ValidationError, match="decimal"):
+        property_page().validate_json(raw)
 
 
 def test_interval_without_its_times_is_refused() -> None:
@@ -116,3 +140,30 @@ def test_each_reading_names_its_series_completed_from_the_request() -> None:
     assert read[2].series is ASKED and read[2].kind is None
     assert read[3].series == ASKED and read[3].kind.typename == "HeatFiltersOutput"
     assert read[3].kind.supply_point is None
+
+
+def test_readings_of_one_series_share_their_filters_and_series() -> None:
+    """The readings of one series on a page hold the same SeriesFilters and Series objects."""
+    data = property_page().validate_json(page(NODE, NODE, dict(NODE, metaData=None)))["data"]
+    first, second, bare = records("7", ASKED, data["property"]["measurements"])
+    assert first.kind is second.kind and first.series is second.series
+    assert first.kind == SeriesFilters("ElectricityFiltersOutput", None, "30-EB-5A-FF-FF-E0-91-E8",
+                                       None, ReadingDirectionType.GENERATION,
+                                       ReadingFrequencyType.DAY_INTERVAL,
+                                       ReadingQualityType.COMBINED)
+    assert bare.kind is None and bare.series is ASKED and bare.statistics == ()
+
+
+def test_built_statistics_are_built_once_on_first_access() -> None:
+    """A Built sequence calls its builder on first access only, once per non-null item."""
+    calls: list[object] = []
+
+    def build(item: int) -> int:
+        calls.append(item)
+        return item * 10
+
+    built = Built(build, [1, None, 2])
+    assert calls == []
+    assert list(built) == [10, 20] and built[1] == 20 and len(built) == 2 and 10 in built
+    assert calls == [1, 2] and built == (10, 20) and repr(built) == "(10, 20)"
+    assert Built(build, None) == () and Built(build, []) == Built(build, [None])

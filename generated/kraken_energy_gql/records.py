@@ -8,12 +8,15 @@
 by `<fragment>_record`. Both come from the same fragments as the models.
 """
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Annotated, Literal, NamedTuple, Optional, Union, cast
 
 from pydantic import AwareDatetime, Field, JsonValue
 from typing_extensions import TypedDict
 
 from kraken_energy._codegen_runtime import ExactDecimal, not_typename
+from kraken_energy._record_runtime import Built, DecimalText
 from kraken_energy._series import Series
 
 from .enums import (
@@ -254,10 +257,10 @@ AllowanceData = TypedDict(
     {"pointsAllowanceRateLimit": Optional[AllowancePointsAllowanceRateLimitData]},
 )
 StatisticCostExclTaxData = TypedDict(
-    "StatisticCostExclTaxData", {"estimatedAmount": ExactDecimal, "costCurrency": str}
+    "StatisticCostExclTaxData", {"estimatedAmount": DecimalText, "costCurrency": str}
 )
 StatisticCostInclTaxData = TypedDict(
-    "StatisticCostInclTaxData", {"estimatedAmount": ExactDecimal, "costCurrency": str}
+    "StatisticCostInclTaxData", {"estimatedAmount": DecimalText, "costCurrency": str}
 )
 MetaStatisticsData = TypedDict(
     "MetaStatisticsData",
@@ -265,7 +268,7 @@ MetaStatisticsData = TypedDict(
         "type": Optional[ReadingStatisticTypeEnum],
         "label": Optional[str],
         "description": Optional[str],
-        "value": Optional[ExactDecimal],
+        "value": Optional[DecimalText],
         "costExclTax": Optional[StatisticCostExclTaxData],
         "costInclTax": Optional[StatisticCostInclTaxData],
     },
@@ -346,7 +349,7 @@ EdgeNodeIntervalMeasurementTypeData = TypedDict(
         "endAt": AwareDatetime,
         "durationInSeconds": int,
         "__typename": Literal["IntervalMeasurementType"],
-        "value": ExactDecimal,
+        "value": DecimalText,
         "unit": str,
         "readAt": AwareDatetime,
         "source": str,
@@ -378,7 +381,7 @@ ReadingMetaDataData = TypedDict(
 EdgeNodeMeasurementInterfaceData = TypedDict(
     "EdgeNodeMeasurementInterfaceData",
     {
-        "value": ExactDecimal,
+        "value": DecimalText,
         "unit": str,
         "readAt": AwareDatetime,
         "source": str,
@@ -553,7 +556,7 @@ MetaData = TypedDict(
     },
 )
 MoneyData = TypedDict(
-    "MoneyData", {"estimatedAmount": ExactDecimal, "costCurrency": str}
+    "MoneyData", {"estimatedAmount": DecimalText, "costCurrency": str}
 )
 ObtainKrakenTokenObtainKrakenTokenData = TypedDict(
     "ObtainKrakenTokenObtainKrakenTokenData",
@@ -593,7 +596,7 @@ RateLimitData = TypedDict("RateLimitData", {"rateLimitInfo": Optional[AllowanceD
 ReadingData = TypedDict(
     "ReadingData",
     {
-        "value": ExactDecimal,
+        "value": DecimalText,
         "unit": str,
         "readAt": AwareDatetime,
         "source": str,
@@ -615,7 +618,7 @@ StatisticData = TypedDict(
         "type": Optional[ReadingStatisticTypeEnum],
         "label": Optional[str],
         "description": Optional[str],
-        "value": Optional[ExactDecimal],
+        "value": Optional[DecimalText],
         "costExclTax": Optional[StatisticCostExclTaxData],
         "costInclTax": Optional[StatisticCostInclTaxData],
     },
@@ -672,7 +675,7 @@ class MoneyRecord(NamedTuple):
 
 def money_record(data: MoneyData) -> MoneyRecord:
     """Build a `MoneyRecord` from the data of `fragment Money`."""
-    return _new(MoneyRecord, (data["estimatedAmount"], data["costCurrency"]))
+    return _new(MoneyRecord, (Decimal(data["estimatedAmount"]), data["costCurrency"]))
 
 
 class PageCursorRecord(NamedTuple):
@@ -733,7 +736,7 @@ def statistic_record(data: StatisticData) -> StatisticRecord:
             data["type"],
             data["label"],
             data["description"],
-            data["value"],
+            None if (text := data["value"]) is None else Decimal(text),
             None if (value := data["costExclTax"]) is None else money_record(value),
             None if (value := data["costInclTax"]) is None else money_record(value),
         ),
@@ -828,7 +831,7 @@ class Measurement(NamedTuple):
     unit: str
     read_at: AwareDatetime
     source: str
-    statistics: tuple[StatisticRecord, ...]
+    statistics: Sequence[StatisticRecord]
     kind: Optional[SeriesFilters]
     start_at: Optional[AwareDatetime]
     end_at: Optional[AwareDatetime]
@@ -839,8 +842,13 @@ def measurement_record(
     property_id: str,
     series: Series,
     data: Union[EdgeNodeIntervalMeasurementTypeData, EdgeNodeMeasurementInterfaceData],
+    kind: Optional[SeriesFilters],
 ) -> Measurement:
-    """Build a `Measurement` from the data of any member of `Edge.node`."""
+    """Build a `Measurement` from the data of any member of `Edge.node`.
+
+    `kind`: built by the caller (`series_filters_record`),
+    once for all the records that hold the same value.
+    """
     meta_data_ = data["metaData"]
     start_at: Optional[AwareDatetime] = None
     end_at: Optional[AwareDatetime] = None
@@ -856,26 +864,15 @@ def measurement_record(
             property_id,
             series,
             data["__typename"],
-            data["value"],
+            Decimal(data["value"]),
             data["unit"],
             data["readAt"],
             data["source"],
-            tuple(
-                (
-                    statistic_record(x)
-                    for x in meta_data_["statistics"] or ()
-                    if x is not None
-                )
-            )
-            if meta_data_ is not None
-            else (),
-            (
-                None
-                if (value := meta_data_["kind"]) is None
-                else series_filters_record(value)
-            )
-            if meta_data_ is not None
-            else None,
+            Built(
+                statistic_record,
+                meta_data_["statistics"] if meta_data_ is not None else None,
+            ),
+            kind if meta_data_ is not None else None,
             start_at,
             end_at,
             duration_in_seconds,

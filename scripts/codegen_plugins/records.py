@@ -48,6 +48,7 @@ class RecordsPlugin(Plugin):
         self.flat: dict[str, dict[str, Any]] = (
             _tool_config(config_dict).get("kraken-codegen", {}).get("flat-records", {})
         )
+        self.runtime: set[str] = set()  # names records.py imports from RECORD_RUNTIME
 
     def generate_fragments_module(
         self, module: ast.Module, fragments_definitions: dict[str, FragmentDefinitionNode]
@@ -92,6 +93,11 @@ class RecordsPlugin(Plugin):
         built = {name: _FlatRecord(self, name, spec) for name, spec in sorted(self.flat.items())}
         statements = {name: record.build() for name, record in built.items()}
         imported = sorted({i for record in built.values() for i in record.imports})
+        imported += [(RECORD_RUNTIME, name) for name in sorted(self.runtime)]
+        if "DecimalText" in self.runtime:
+            imported.append(("decimal", "Decimal"))
+        if "Built" in self.runtime:
+            imported.append(("collections.abc", "Sequence"))
         at = len(self.imports) + 1  # after the generated imports, before the records
         body[at:at] = [ast.ImportFrom(module, [ast.alias(name)], 0) for module, name in imported]
         emitted: list[str] = []
@@ -168,6 +174,9 @@ class RecordsPlugin(Plugin):
         class Swap(ast.NodeTransformer):
             def visit_Name(self, node: ast.Name) -> ast.expr:
                 name = _class_name(node)
+                if name == EXACT_DECIMAL and suffix == "Data":  # kept as text until a record
+                    plugin.runtime.add("DecimalText")
+                    return ast.Name("DecimalText")
                 target = plugin.aliases.get(name, name)
                 return ast.Name(f"{target}{suffix}") if target in plugin.classes else node
 
@@ -262,7 +271,8 @@ class RecordsPlugin(Plugin):
                     else _call(f"{_snake(inner)}_record", [item])
                 )
             else:
-                values.append(item)
+                converted = _decimal(ast.unparse(item), swapped[attribute])
+                values.append(ast.parse(converted, mode="eval").body)
         builder = ast.FunctionDef(
             name=f"{_snake(name)}_record",
             args=ast.arguments(
@@ -286,6 +296,23 @@ _RECORDS_DOC = (
     "`<Fragment>Record` is a flat fragment as a frozen, hashable named tuple, built from its data\n"
     "by `<fragment>_record`. Both come from the same fragments as the models.\n"
 )
+
+
+RECORD_RUNTIME = "kraken_energy._record_runtime"
+"""Where records.py takes `DecimalText` (a wire decimal's checked text) and `Built` from."""
+
+EXACT_DECIMAL = "ExactDecimal"
+"""The models' decimal scalar: `DecimalText` in a wire TypedDict, `Decimal(text)` in a record."""
+
+
+def _decimal(item: str, annotation: ast.expr) -> str:
+    """The expression making a record's field from its wire value (a decimal from its text)."""
+    text = ast.unparse(annotation)
+    if EXACT_DECIMAL not in text:
+        return item
+    if text.startswith("Optional"):
+        return f"None if (text := {item}) is None else Decimal(text)"
+    return f"Decimal({item})"
 
 
 class _Renamer(ast.NodeTransformer):
@@ -331,6 +358,11 @@ class _FlatRecord:
             self.context[field] = type_name
         self.recordable = plugin._recordable()
         self.uses: set[str] = set()  # other flat records this one holds
+        # List fields built on first access (`Built`), e.g. statistics most readers never read.
+        self.lazy: set[str] = set(spec.get("lazy", ()))
+        # Nested flat records the caller builds and passes (one per distinct value, shared by
+        # the records that hold it), e.g. a reading's series filters, the same on a whole page.
+        self.given: dict[str, str] = dict.fromkeys(spec.get("given", ()), "")
 
     def _is_fallback(self, member: str) -> bool:
         return not _literal_values(self._typename(member))
@@ -353,7 +385,11 @@ class _FlatRecord:
             columns[f"({outer})"] = ("", f'data["{key}"]')
             for name, (inner_key, inner_type) in self.plugin._fields(inner).items():
                 annotation_text, value = self._column(f'{outer}["{inner_key}"]', inner_type, name)
-                if value.startswith("tuple("):
+                if value.startswith("Built("):  # built from nothing when the object is null
+                    item = f'{outer}["{inner_key}"]'
+                    lazy = value.replace(item, f"{item} if {outer} is not None else None")
+                    columns[name] = (annotation_text, lazy)
+                elif value.startswith("tuple("):
                     columns[name] = (annotation_text, f"({value}) if {outer} is not None else ()")
                 else:
                     optional = (
@@ -378,12 +414,16 @@ class _FlatRecord:
         text = ast.unparse(self.plugin._wire(annotation, "Record")).replace('"', "")
         references = sorted(self.plugin._references(annotation))
         if not references:
-            return text, item
+            return text, _decimal(item, annotation)
         fragment = self.plugin._fragment_of(references[0])
         nested = self.plugin.flat_unions().get(frozenset(references))
         if nested is not None:  # a union with a flat record of its own, e.g. metaData's filters
             self.uses.add(nested)
             record, build = nested, f"{_snake(nested)}_record"
+            if attribute in self.given:
+                kind = f"Optional[{record}]" if text.startswith("Optional") else record
+                self.given[attribute] = kind
+                return kind, attribute
         elif len(references) == 1 and fragment in self.recordable:
             record, build = f"{fragment}Record", f"{_snake(fragment)}_record"
         else:
@@ -392,6 +432,10 @@ class _FlatRecord:
                 "through a named fragment of scalars, or give its union a flat record of its "
                 "own in [tool.kraken-codegen.flat-records] (without context fields)"
             )
+        if "list" in text and attribute in self.lazy:
+            self.plugin.runtime.add("Built")
+            # Typed as a Sequence: a record made by hand may hold a plain tuple (equal to Built's).
+            return f"Sequence[{record}]", f"Built({build}, {item})"
         if "list" in text:
             value = f"tuple({build}(x) for x in {item} or () if x is not None)"
             return f"tuple[{record}, ...]", value
@@ -421,14 +465,27 @@ class _FlatRecord:
         fields += [f"    {column}: {kind}" for column, kind in specific.items()]
         members = ", ".join(f"{member}Data" for member in self.members)
         context = "".join(f"{name}: {kind}, " for name, kind in self.context.items())
+        missing = sorted(name for name, kind in self.given.items() if not kind)
+        if missing:
+            raise CodegenError(f"flat record {self.name}: given {missing} are not flat records")
+        given = "".join(f", {name}: {kind}" for name, kind in self.given.items())
+        built_by_caller = "".join(
+            f"\n\n    `{name}`: built by the caller (`{_snake(kind.removeprefix('Optional[')[:-1])}"
+            "_record`),\n    once for all the records that hold the same value.\n    "
+            if kind.startswith("Optional[")
+            else f"\n\n    `{name}`: built by the caller (`{_snake(kind)}_record`).\n    "
+            for name, kind in self.given.items()
+        )
         lines = [
             f"class {self.name}(NamedTuple):",
             f'    """`{self.field}`, every member of its union, as one immutable record."""',
             *fields,
             "",
             "",
-            f"def {_snake(self.name)}_record({context}data: Union[{members}]) -> {self.name}:",
-            f'    """Build a `{self.name}` from the data of any member of `{self.field}`."""',
+            f"def {_snake(self.name)}_record("
+            f"{context}data: Union[{members}]{given}) -> {self.name}:",
+            f'    """Build a `{self.name}` from the data of any member of `{self.field}`.'
+            f'{built_by_caller}"""',
         ]
         lines += [
             f"    {c[1:-1]} = {v[1]}"

@@ -8,15 +8,21 @@ that no longer fits fails the type check. `KrakenClient.measurements` reads its 
 and turns each reading into one `Measurement`.
 
 `Measurement` is generated (`[tool.kraken-codegen.flat-records]` in pyproject.toml): one reading
-of one property as a frozen, hashable named tuple, its statistics built once with it:
+of one property as a frozen, hashable named tuple:
 `property_id` (given by this layer), `series` (a `Series`: Kraken's `utilityFilters`
 completed from the request's filter where it leaves a field out), `typename` (the node's GraphQL
 type, kept even when unknown), `value` (an exact `Decimal`: `str(value)` is the string Kraken
 sent), `unit`,
-`read_at`, `source`, `statistics` (a tuple of `MeasurementStatistic`, in the order sent), `kind`
+`read_at`, `source`, `statistics` (the `MeasurementStatistic`s, in the order sent), `kind`
 (a `SeriesFilters`: the `utilityFilters` exactly as sent, None when Kraken sent none), and
 `IntervalReading`'s `start_at`, `end_at` (aware, in the requested timezone's offset) and
 `duration_in_seconds`, each None on a point reading.
+
+Statistics are checked with the page (shape, open enum, every number a finite decimal sent as a
+string) but built on first access, once: `statistics` is a `Built`, an immutable sequence equal
+to (and hashing as) the tuple of its records. Most readers never touch them, and building them
+was a fifth of the per-reading cost. The trade-off: the first access (or comparing or hashing
+the record) pays for them, and until then each record keeps its page's validated dicts for them.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from kraken_energy_gql.records import (
     MoneyRecord,
     StatisticRecord,
     measurement_record,
+    series_filters_record,
 )
 from kraken_energy_gql.records import Measurement as Measurement
 from kraken_energy_gql.records import SeriesFilters as SeriesFilters
@@ -74,25 +81,28 @@ def records(property_id: str, series: Series, connection: MeasurementPageData) -
 
     `series` is the one the request's filter asked for: each reading's own comes from Kraken's
     `utilityFilters` (`kind`), a field Kraken left out taken from `series`. A page holds one or
-    two distinct `kind`s, so each is completed once per page, not once per reading. An interval
-    reading always has its start and end here: the page's validation requires them.
+    two distinct `kind`s, so each is built and completed once per page, not once per reading
+    (the readings of a series share one `SeriesFilters` and one `Series`). An interval reading
+    always has its start and end here: the page's validation requires them.
     """
     build = measurement_record
-    known: dict[tuple[Any, ...], Series] = {}
+    known: dict[tuple[Any, ...], tuple[Series, SeriesFilters]] = {}
     built: list[Measurement] = []
+    append = built.append
     for edge in connection["edges"]:
         if edge is None or (node := edge["node"]) is None:
             continue
         meta = node["metaData"]
         kind = meta["kind"] if meta is not None else None
         if kind is None:
-            built.append(build(property_id, series, node))
+            append(build(property_id, series, node, None))
             continue
         key = tuple(kind.values())
-        own = known.get(key)
-        if own is None:
-            own = known[key] = series_of(cast(dict[str, Any], kind), series)
-        built.append(build(property_id, own, node))
+        shared = known.get(key)
+        if shared is None:
+            filters = series_filters_record(kind)
+            shared = known[key] = (series_of(cast(dict[str, Any], kind), series), filters)
+        append(build(property_id, shared[0], node, shared[1]))
     return built
 
 
