@@ -31,27 +31,12 @@ from ..sync import (
     sync,
 )
 from ._common import State, verbose_option
-from ._output import destination
+from ._output import COLUMNS, destination
 
 EXIT_ALLOWANCE: Final = 3
 """`kraken sync` stopped because the rate-limit allowance was spent."""
 
-EXPORT_COLUMNS: Final = (
-    "account_number",
-    "property_id",
-    "utility",
-    "supply_point",
-    "device_id",
-    "register_id",
-    "direction",
-    "frequency",
-    "start_at",
-    "end_at",
-    "read_at",
-    "value",
-    "unit",
-    "source",
-)
+EXPORT_COLUMNS: Final = ("account_number", *COLUMNS)
 """The fields of every exported JSON line and the CSV header, in order."""
 
 
