@@ -108,8 +108,8 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
 
 _DOCUMENT_CACHE_SIZE = 256
 """Distinct query texts whose parse and validation are kept."""
-_RESULT_CACHE_SIZE = 512
-"""Fault-free query results kept (a page of 100 readings is about 60 kB)."""
+DEFAULT_RESULT_CACHE_SIZE = 512
+"""Fault-free query results kept by default (a page of 100 readings is about 60 kB)."""
 
 
 @dataclass
@@ -183,6 +183,7 @@ class FakeKrakenApp:
         clock: Clock,
         max_page_size: int,
         allowance: PointsLedger | None = None,
+        result_cache_size: int = DEFAULT_RESULT_CACHE_SIZE,
     ) -> None:
         self.schema = schema
         self.allowance = allowance or PointsLedger()
@@ -192,6 +193,7 @@ class FakeKrakenApp:
         self.log = log
         self.clock = clock
         self.max_page_size = max_page_size
+        self.result_cache_size = result_cache_size
         self.started_at = clock()
         self._counter = itertools.count(1)
         self._counter_lock = threading.Lock()
@@ -349,7 +351,7 @@ class FakeKrakenApp:
         answer = _encoded(formatted)
         if key is not None and not result.errors:
             self._results[key] = answer
-            if len(self._results) > _RESULT_CACHE_SIZE:
+            if len(self._results) > self.result_cache_size:
                 self._results.popitem(last=False)
         return answer
 
