@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import click
 from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType, ReadingQualityType
@@ -22,7 +22,7 @@ from .. import (
 from ._common import State, open_client, verbose_option
 from ._output import FORMATS, Writer, destination, make_writer
 from ._progress import FetchProgress
-from ._times import day, instant, order_mistake, range_mistake
+from ._times import day, instant, order_mistake, range_mistake, zone
 
 EXAMPLES = """\b
 Examples:
@@ -32,14 +32,6 @@ Examples:
       --end 2024-10-07T00:00:00 --format csv --output week.csv
 """
 
-
-def _zone(_ctx: click.Context, _param: click.Parameter, value: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(
-            f"unknown timezone {value!r} (an IANA name such as Europe/London)"
-        ) from None
 
 
 def _choice(enum: type[Any]) -> click.Choice[str]:
@@ -82,7 +74,7 @@ def _choice(enum: type[Any]) -> click.Choice[str]:
     metavar="ZONE",
     default="Europe/London",
     show_default=True,
-    callback=_zone,
+    callback=zone,
     help="IANA timezone of days, bucket boundaries, returned offsets and offset-less "
     "--start/--end, e.g. UTC.",
 )

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, Final, TextIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import click
 from kraken_energy_gql.enums import ReadingFrequencyType
@@ -32,31 +32,13 @@ from ..sync import (
 )
 from ._common import State, verbose_option
 from ._output import COLUMNS, destination
+from ._times import instant, zone
 
 EXIT_ALLOWANCE: Final = 3
 """`kraken sync` stopped because the rate-limit allowance was spent."""
 
 EXPORT_COLUMNS: Final = ("account_number", *COLUMNS)
 """The fields of every exported JSON line and the CSV header, in order."""
-
-
-def _zone(_ctx: click.Context, _param: click.Parameter, value: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(f"unknown timezone {value!r} (e.g. Europe/London)") from None
-
-
-def _instant(option: str, text: str | None, zone: ZoneInfo) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not ISO 8601, e.g. 2024-10-01T00:00:00", param_hint=option
-        ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 SYNC_EXAMPLES: Final = """\b
@@ -113,7 +95,7 @@ def _sync_command() -> click.Command:
         "--timezone",
         default="Europe/London",
         show_default=True,
-        callback=_zone,
+        callback=zone,
         help="IANA timezone of bucket boundaries and of offset-less --until, e.g. UTC.",
     )
     @click.option(
@@ -173,7 +155,7 @@ def _sync_command() -> click.Command:
                 raise click.UsageError("--accounts holds no account number")
         elif accounts_file is not None:
             numbers = _lines(accounts_file)
-        end = _instant("--until", until, timezone)
+        end = instant("--until", until, timezone)
         day = since.date() if since is not None else None
         show = sys.stderr.isatty() if progress is None else progress
         retry = RetryPolicy(max_total_seconds=max_wait)
@@ -323,7 +305,7 @@ def _export_command() -> click.Command:
         "--timezone",
         default="Europe/London",
         show_default=True,
-        callback=_zone,
+        callback=zone,
         help="IANA timezone of offset-less --start/--end, e.g. UTC.",
     )
     @click.option(
@@ -350,8 +332,8 @@ def _export_command() -> click.Command:
         output: Path | None,
     ) -> None:
         """Write the stored readings in series and time order, streaming, as JSON lines or CSV."""
-        low = _instant("--start", start, timezone)
-        high = _instant("--end", end, timezone)
+        low = instant("--start", start, timezone)
+        high = instant("--end", end, timezone)
         with SqliteStore(store) as opened, destination(output, sys.stdout) as stream:
             write_export(opened.readings(account, low, high), stream, output_format.lower())
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -31,6 +31,20 @@ def day(_ctx: click.Context, param: click.Parameter, value: str | None) -> date 
     except ValueError:
         raise click.BadParameter(
             f"{value!r} is not a date such as {EXAMPLE_DAY} (YYYY-MM-DD)", param=param
+        ) from None
+
+
+def zone(_ctx: click.Context, _param: click.Parameter, value: str) -> ZoneInfo:
+    """Read an IANA timezone name (a click callback).
+
+    Raises:
+        click.BadParameter: not a timezone this machine knows.
+    """
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(
+            f"unknown timezone {value!r} (an IANA name such as Europe/London)"
         ) from None
 
 
