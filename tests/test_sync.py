@@ -156,6 +156,27 @@ async def test_the_pacer_spaces_requests_evenly() -> None:
     assert (pacer.requests, waits) == (4, [1.0, 2.0, 3.0])
 
 
+HOUR_ENDS = 1_800_000_000 - 1_800_000_000 % 3600 + 3600
+"""The end of a fake hour; the allowance tests start 3,000 s before it."""
+
+
+class FakeTime:
+    """A manual clock 3,000 s before HOUR_ENDS whose sleeps advance it, and are recorded."""
+
+    def __init__(self) -> None:
+        from kraken_energy.testing._clock import ManualClock
+
+        self.clock = ManualClock(HOUR_ENDS - 3000)
+        self.slept: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.clock.advance(seconds)
+
+    def policy(self) -> kc.RetryPolicy:
+        return kc.RetryPolicy(wall_clock=self.clock, clock=self.clock, sleep=self.sleep)
+
+
 def metered(clock, points_per_hour: int) -> FakeKraken:
     """An in-process fake charging 17 points a request out of `points_per_hour`."""
     config = FakeKrakenConfig(max_page_size=1000, points_per_request=17,
@@ -172,17 +193,10 @@ async def spend(fake: FakeKraken, requests: int) -> None:
 
 async def test_a_spent_allowance_stops_the_run_until_it_renews(tmp_path: Path) -> None:
     """Allowance spent elsewhere: the run stops, naming the renewal; after it, it completes."""
-    from kraken_energy.testing._clock import ManualClock
-
-    hour_ends = 1_800_000_000 - 1_800_000_000 % 3600 + 3600
-    clock = ManualClock(hour_ends - 3000)
-
-    async def sleep(seconds: float) -> None:  # waits pass in fake time
-        clock.advance(seconds)
-
+    time = FakeTime()
+    clock, hour_ends, policy = time.clock, HOUR_ENDS, time.policy()
     fake = metered(clock, points_per_hour=17 * 20)
     await spend(fake, 19)  # one request left: less than the reserve
-    policy = kc.RetryPolicy(wall_clock=clock, clock=clock, sleep=sleep)
     async with fake.client(auth=kc.APIKey(DEMO_API_KEY), retry=policy) as kraken:
         with SqliteStore(tmp_path / "s.db") as store:
             with pytest.raises(AllowanceExhaustedError) as stopped:
@@ -202,19 +216,11 @@ async def test_a_spent_allowance_stops_the_run_until_it_renews(tmp_path: Path) -
 
 async def test_a_sync_allowed_to_wait_waits_for_the_next_allowance(tmp_path: Path) -> None:
     """With max_wait past the renewal, the run sleeps until it and completes in one go."""
-    from kraken_energy.testing._clock import ManualClock
-
-    hour_ends = 1_800_000_000 - 1_800_000_000 % 3600 + 3600
-    clock = ManualClock(hour_ends - 3000)
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        clock.advance(seconds)
-
+    time = FakeTime()
+    clock, slept = time.clock, time.slept
     fake = metered(clock, points_per_hour=17 * 20)
     await spend(fake, 19)
-    policy = kc.RetryPolicy(wall_clock=clock, clock=clock, sleep=sleep)
+    policy = time.policy()
     async with fake.client(auth=kc.APIKey(DEMO_API_KEY), retry=policy) as kraken:
         with SqliteStore(tmp_path / "s.db") as store:
             stats = await sync(kraken, store, NUMBERS, since=SINCE, until=UNTIL, max_wait=3600)
@@ -226,18 +232,10 @@ async def test_a_sync_allowed_to_wait_waits_for_the_next_allowance(tmp_path: Pat
 
 async def test_a_tight_allowance_is_spread_until_it_renews(tmp_path: Path) -> None:
     """With few requests left, they are spread evenly over what is left of the hour."""
-    from kraken_energy.testing._clock import ManualClock
-
-    hour_ends = 1_800_000_000 - 1_800_000_000 % 3600 + 3600
-    clock = ManualClock(hour_ends - 3000)
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        clock.advance(seconds)
-
+    time = FakeTime()
+    clock, slept = time.clock, time.slept
     fake = metered(clock, points_per_hour=17 * 100)  # 100 requests an hour, a sync needs 9
-    policy = kc.RetryPolicy(wall_clock=clock, clock=clock, sleep=sleep)
+    policy = time.policy()
     async with fake.client(auth=kc.APIKey(DEMO_API_KEY), retry=policy) as kraken:
         with SqliteStore(tmp_path / "s.db") as store:
             stats = await sync(kraken, store, NUMBERS, since=SINCE, until=UNTIL, concurrency=1)
