@@ -21,8 +21,10 @@ the sync load on their own first use, after the client.
 from typing import TYPE_CHECKING, Any
 
 from ._constants import (
+    DEFAULT_CONCURRENCY,
     DEFAULT_CONNECT_TIMEOUT_SECONDS,
     DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MEASUREMENTS_PAGE_SIZE,
     DEFAULT_READ_TIMEOUT_SECONDS,
     DEFAULT_REQUEST_DEADLINE_SECONDS,
     DEFAULT_URL,
@@ -75,13 +77,7 @@ if TYPE_CHECKING:
         TransportError,
         ValidationError,
     )
-    from ._measurements import (
-        DEFAULT_CONCURRENCY,
-        DEFAULT_MEASUREMENTS_PAGE_SIZE,
-        PROPERTY_MEASUREMENTS,
-        ElectricityFilter,
-        GasFilter,
-    )
+    from ._measurements import PROPERTY_MEASUREMENTS, ElectricityFilter, GasFilter
     from ._pager import Paginator
     from ._pages import Cost, Measurement, MeasurementStatistic, SeriesFilters
     from ._pagination import (
@@ -184,8 +180,6 @@ _LAZY = {
     "set_retry_testing": "kraken_energy._retry",  # its `set_testing`
     **dict.fromkeys(
         (
-            "DEFAULT_CONCURRENCY",
-            "DEFAULT_MEASUREMENTS_PAGE_SIZE",
             "PROPERTY_MEASUREMENTS",
             "ElectricityFilter",
             "GasFilter",

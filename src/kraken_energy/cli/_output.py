@@ -19,9 +19,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Final, Protocol, TextIO
+from typing import TYPE_CHECKING, Final, Protocol, TextIO
 
-from .. import Measurement, Series
+if TYPE_CHECKING:
+    from .. import Measurement, Series
 
 SeriesKey = tuple[tuple[str, str | None], ...]
 """A series as (name, value) pairs, e.g. `(("property", "308641"), ("utility", "gas"), ...)`."""
