@@ -32,6 +32,7 @@ from _harness import (
 from kraken_energy_gql.get_property_measurements import GetPropertyMeasurements
 
 from kraken_energy import KrakenClient
+from kraken_energy._pages import property_page
 
 NAME: Final = "parse"
 NODES: Final = 1000
@@ -69,6 +70,9 @@ bytes to models, through its real client method:
   `$withStatistics: false`), read by `measurements(..., statistics=False)` (as the `kraken`
   command and the sync read pages) and by ariadne's default `get_property_measurements(...,
   with_statistics=False)`, interleaved with the others.
+- **the records' validate_json alone**: `TypeAdapter.validate_json` of the records path's
+  generated TypedDicts on the page bytes, interleaved with the others: what that one
+  pydantic-core pass costs without the request, the records or anything else.
 - **json.loads alone**: the floor any client pays to read the body.
 - **validation only**: `GetPropertyMeasurements.model_validate(data)` of each client on the
   already-decoded `data`, to show where the time goes.
@@ -316,7 +320,13 @@ async def _measure(
 
         if len(await records()) != NODES or len(await records_lean()) != NODES:
             raise RuntimeError("this client's measurements() did not return every node")
+        validator = property_page()
+
+        async def records_validation() -> object:
+            return validator.validate_json(raw)
+
         calls |= {
+            "records-validation": records_validation,
             "ours": ours,
             "records": records,
             "records-statistics": records_with_statistics,
@@ -407,6 +417,17 @@ def run(context: Context) -> list[Result]:
             )
         )
         results.append(Result(NAME, "ariadne default, bytes → models", samples["ariadne"], unit))
+        results.append(
+            Result(
+                NAME,
+                "this client, the records' validate_json alone",
+                samples["records-validation"],
+                unit,
+                ratio=samples["records-validation"].median / reference,
+                note="the one pydantic-core pass the records path makes over the bytes, "
+                "nothing else: a floor under any records path that validates the whole page",
+            )
+        )
         results.append(
             Result(
                 NAME,
