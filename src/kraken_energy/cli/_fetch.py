@@ -7,9 +7,12 @@ load the client (httpx, pydantic, the generated models) or rich.
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import click
 from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType, ReadingQualityType
@@ -35,12 +38,33 @@ def fetch(
     display needs a terminal on stderr; without `show`, nothing is counted beyond the rows.
     """
     tracker = FetchProgress(account, show and sys.stderr.isatty(), account_level=False)
-    with destination(output, sys.stdout) as stream:
+    with destination(output, sys.stdout) as stream, _fewer_cycle_collections():
         writer = make_writer(output_format, stream, account)
         count = asyncio.run(_fetch(state, account, arguments, writer, tracker, counted=show))
         writer.finish()
     summary = tracker.stats.summary(str(output) if output else "stdout") if show else None
     return count, summary
+
+
+CYCLE_COLLECTION_EVERY: Final = 20_000
+"""Allocations between two collections of the youngest generation while readings stream.
+
+Python's default, 700, suits programs that make reference cycles; a page's answer, records and
+output lines are acyclic and freed by reference counting, so the default collector scans each
+page's objects in vain: about a tenth of the command's CPU over a year of half-hourly readings.
+Memory stays flat either way: the readings are written and dropped as they arrive.
+"""
+
+
+@contextmanager
+def _fewer_cycle_collections() -> Iterator[None]:
+    """Collect reference cycles less often for the duration, then restore the thresholds."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(CYCLE_COLLECTION_EVERY, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 async def _fetch(
@@ -59,7 +83,11 @@ async def _fetch(
     with tracker:
         async with open_client(state, hooks) as kraken:
             try:
-                readings = kraken.measurements(account, on_total=tracker.total, **arguments)
+                # No format writes statistics: leaving them out of the request halves the bytes
+                # Kraken sends and the decoding.
+                readings = kraken.measurements(
+                    account, on_total=tracker.total, statistics=False, **arguments
+                )
                 async for reading in readings:
                     writer.write(reading)
                     tracker.row(reading)
