@@ -2,6 +2,7 @@
 each schema parsed once per run."""
 
 import hashlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,29 @@ def _each_schema_parsed_once() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(schema_tools, "schema_from_text", parse_once)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_default_tls_context() -> Iterator[None]:
+    """Every `httpx` client builds a TLS context with certifi's bundle, about 20 ms each, and the
+    suite makes a few hundred clients (mostly never connecting over TLS). For the run, clients
+    asking for the default context share one; any other `verify` or `cert` is built as asked."""
+    from httpx._transports import default
+
+    build = default.create_ssl_context
+    shared: dict[tuple[bool, str | None, str | None], object] = {}
+
+    def default_once(verify=True, cert=None, trust_env=True):
+        if verify is not True or cert is not None:
+            return build(verify=verify, cert=cert, trust_env=trust_env)
+        key = (trust_env, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        if key not in shared:
+            shared[key] = build(verify=verify, cert=cert, trust_env=trust_env)
+        return shared[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(default, "create_ssl_context", default_once)
         yield
 
 

@@ -218,7 +218,7 @@ def test_table_shows_every_reading_under_its_series(fake: FakeKraken) -> None:
 
 def test_table_groups_each_series_and_counts_with_separators(fake: FakeKraken) -> None:
     """Each series of each property is a headed group, in fetch order; the count has commas."""
-    day = ["--account", MULTI_ACCOUNT, "--start-on", "2024-10-01", "--end-on", "2024-11-30"]
+    day = ["--account", MULTI_ACCOUNT, "--start-on", "2024-10-01", "--end-on", "2024-10-06"]
 
     result = kraken(fake, "measurements", *day, "--format", "table")
     count = len(lines(kraken(fake, "measurements", *day)))

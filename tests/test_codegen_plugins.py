@@ -99,9 +99,11 @@ def test_a_fragment_change_reaches_models_and_records_together(tmp_path: Path) -
         "    return statistic.cost_incl_tax\n\n\n"
         "def source(reading: Measurement) -> object:\n"
         "    return reading.source\n")
+    # The records are NamedTuples, so the attribute errors need no third-party stubs: without
+    # site-packages mypy skips analysing pydantic (about 2 s of the check's 2.5 s).
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--follow-imports=silent",
-         str(user)],
+         "--no-site-packages", str(user)],
         capture_output=True, text=True, check=False,
         env={"MYPYPATH": f"{tmp_path / 'out'}", "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr

@@ -28,7 +28,9 @@ from kraken_energy.testing import (
 )
 
 LONDON = ZoneInfo("Europe/London")
-MONTH = {"start": datetime(2024, 9, 1, tzinfo=LONDON), "end": datetime(2024, 10, 1, tzinfo=LONDON)}
+DAYS = {"start": datetime(2024, 9, 1, tzinfo=LONDON), "end": datetime(2024, 9, 11, tzinfo=LONDON),
+        "page_size": 25}
+"""Ten days of three half-hourly series in pages of 25: about 60 data requests."""
 DATA_OPERATIONS = {"getMeasurements", "getPropertyMeasurements"}
 
 
@@ -57,11 +59,11 @@ class FakeTime:
 
 
 class Recorder(httpx.AsyncBaseTransport):
-    """Loopback HTTP that notes, by the fake clock, when each request left and how it ended."""
+    """A transport that notes, by the fake clock, when each request left and how it ended."""
 
-    def __init__(self, clock: ManualClock) -> None:
+    def __init__(self, clock: ManualClock, inner: httpx.AsyncBaseTransport) -> None:
         self.clock = clock
-        self.inner = httpx.AsyncHTTPTransport()
+        self.inner = inner
         self.events: list[tuple[str, float, str | None, bytes]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -84,7 +86,15 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def fake(clock: ManualClock):
+def fake(clock: ManualClock) -> FakeKraken:
+    """In process: rate limits are answers (KT-CT-1199), and the client's handling is tested."""
+    return FakeKraken(config=FakeKrakenConfig(max_page_size=100), clock=clock)
+
+
+@pytest.fixture
+def served(clock: ManualClock):
+    """Over loopback HTTP: 429 and 503 pages with their Retry-After headers, and answers that
+    arrive on sockets while the fake clock stands still (in process their order differs)."""
     with FakeKraken(config=FakeKrakenConfig(max_page_size=100), clock=clock) as f:
         yield f
 
@@ -96,8 +106,8 @@ def waits_on() -> None:
 
 
 async def fetch(fake: FakeKraken, policy: RetryPolicy | None = None, **options) -> list:
-    async with KrakenClient(fake.url, auth=kc.APIKey(DEMO_API_KEY), retry=policy) as kraken:
-        return [m async for m in kraken.measurements(DEMO_ACCOUNT, **MONTH, **options)]
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY), retry=policy) as kraken:
+        return [m async for m in kraken.measurements(DEMO_ACCOUNT, **DAYS, **options)]
 
 
 async def test_every_fifth_request_rate_limited_at_concurrency_8(
@@ -109,17 +119,17 @@ async def test_every_fifth_request_rate_limited_at_concurrency_8(
     fake.clear_requests()
     fake.faults.add(TooManyRequests(every=5))
     time = FakeTime(clock)
-    recorder = Recorder(clock)
+    recorder = Recorder(clock, fake.transport())
     stats = FetchStats()
     policy = time.policy(max_total_seconds=3600)
 
     async with httpx.AsyncClient(transport=recorder) as http, KrakenClient(
             fake.url, auth=kc.APIKey(DEMO_API_KEY), retry=policy, http_client=http) as kraken:
         rows = [m async for m in kraken.measurements(
-            DEMO_ACCOUNT, **MONTH, concurrency=8, stats=stats)]
+            DEMO_ACCOUNT, **DAYS, concurrency=8, stats=stats)]
 
     keys = [(m.property_id, m.typename, m.start_at, m.end_at, m.read_at, m.value) for m in rows]
-    assert rows == expected and len(set(keys)) == len(rows) >= 30 * 48
+    assert rows == expected and len(set(keys)) == len(rows) == 3 * 10 * 48
     minimum = policy.cooldown_min_seconds
     limits = [(i, at) for i, (kind, at, _, _) in enumerate(recorder.events) if kind == "limited"]
     assert limits, "the fault must have struck"
@@ -146,8 +156,8 @@ async def test_allowance_blocked_waits_until_ttl(
     """When rateLimitInfo says the viewer is blocked, the client waits until its ttl, once."""
     fake.faults.add(TooManyRequests(during=(0, 40)))
     time = FakeTime(clock)
-    async with KrakenClient(fake.url, auth=kc.Token(fake.issue_token()),
-                            retry=time.policy(max_total_seconds=120)) as kraken:
+    async with fake.client(auth=kc.Token(fake.issue_token()),
+                           retry=time.policy(max_total_seconds=120)) as kraken:
         account = await kraken.get_account(account_number=DEMO_ACCOUNT)
     assert account.account is not None
     operations = [r.operation_name for r in fake.requests]
@@ -161,8 +171,8 @@ async def test_block_past_the_budget_fails_saying_when_it_resets(
     a call made during it fails without sending anything."""
     fake.faults.add(TooManyRequests(during=(0, 3600)))
     time = FakeTime(clock)
-    async with KrakenClient(fake.url, auth=kc.Token(fake.issue_token()),
-                            retry=time.policy(max_total_seconds=60)) as kraken:
+    async with fake.client(auth=kc.Token(fake.issue_token()),
+                           retry=time.policy(max_total_seconds=60)) as kraken:
         with pytest.raises(kc.RateLimitedError, match="the allowance resets at") as caught:
             await kraken.get_account(account_number=DEMO_ACCOUNT)
         sent = len(fake.requests)
@@ -187,25 +197,26 @@ def in_30_seconds() -> str:
      7, 7),
     (lambda: TooManyRequests(times=1, retry_after="12"), 12, 12),
 ], ids=["503-http-date", "429-seconds", "200-KT-CT-1199-seconds"])
-async def test_retry_after_is_honoured(fake: FakeKraken, clock: ManualClock, waits_on: None,
+async def test_retry_after_is_honoured(served: FakeKraken, clock: ManualClock, waits_on: None,
                                        fault, least: float, most: float) -> None:
     """Retry-After as an HTTP date on a 503, as seconds on a 429 and on a 200 rate limit."""
     time = FakeTime(clock)
-    async with KrakenClient(fake.url, auth=kc.Token(fake.issue_token()),
+    async with KrakenClient(served.url, auth=kc.Token(served.issue_token()),
                             retry=time.policy()) as kraken:
-        fake.faults.add(fault())
+        served.faults.add(fault())
         await kraken.get_account(account_number=DEMO_ACCOUNT)
     assert len(time.sleeps) == 1 and least <= time.sleeps[0] <= most
 
 
 async def test_requests_waiting_join_the_cooldown_instead_of_drawing_their_own(
-        fake: FakeKraken, clock: ManualClock, waits_on: None) -> None:
+        served: FakeKraken, clock: ManualClock, waits_on: None) -> None:
     """Eight calls rate limited together make one cooldown: all resume when it ends."""
-    fake.faults.add(TooManyRequests(on_requests=range(1, 9)))
-    fake.faults.add(Latency(seconds=0.5, on_requests=range(1, 9)))  # all eight arrive first
+    served.faults.add(TooManyRequests(on_requests=range(1, 9)))
+    served.faults.add(Latency(seconds=0.5, on_requests=range(1, 9)))  # all eight arrive first
     time = FakeTime(clock)
     policy = time.policy()
-    async with KrakenClient(fake.url, auth=kc.Token(fake.issue_token()), retry=policy) as kraken:
+    async with KrakenClient(served.url, auth=kc.Token(served.issue_token()),
+                            retry=policy) as kraken:
         await asyncio.gather(*(kraken.get_account(account_number=DEMO_ACCOUNT)
                                for _ in range(8)))
         cooldowns = kraken._cooldown.epoch
@@ -214,13 +225,13 @@ async def test_requests_waiting_join_the_cooldown_instead_of_drawing_their_own(
     # so one that looks after another's sleep may find the cooldown over (socket timing decides).
     waits = [seconds for seconds in time.sleeps if seconds > 0]
     assert 1 <= len(waits) <= 8
-    operations = [r.operation_name for r in fake.requests]
+    operations = [r.operation_name for r in served.requests]
     assert operations.count("rateLimit") == 1 and operations.count("getAccount") == 16
 
 
 async def test_rate_limit_reads_the_typed_allowance(fake: FakeKraken) -> None:
     """`rate_limit()` returns rateLimitInfo typed: limit, remaining, used, ttl, isBlocked."""
-    async with KrakenClient(fake.url, auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
         result = await kraken.rate_limit()
     allowance = result.rate_limit_info.points_allowance_rate_limit
     assert (allowance.limit, allowance.remaining_points, allowance.is_blocked) == (

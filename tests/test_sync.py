@@ -1,6 +1,7 @@
 """sync(): every series of many accounts into the store, exactly once, incrementally."""
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,16 +34,34 @@ def scenario(accounts: int):
 NUMBERS = [f"A-{n:08X}" for n in range(1, 5)]
 
 
-@pytest.fixture
-def fake():
+def unmetered() -> FakeKraken:
     # In process: the sync's logic is under test here, not the wire (test_sync_kill serves it).
-    yield FakeKraken(config=FakeKrakenConfig(max_page_size=100), scenario=scenario(4))
+    return FakeKraken(config=FakeKrakenConfig(max_page_size=100), scenario=scenario(4))
 
 
-async def truth(fake: FakeKraken, start: datetime, end: datetime) -> set[tuple]:
-    """Every reading of every account, fetched directly: the oracle the store must equal."""
+@pytest.fixture(scope="module")
+def shared() -> FakeKraken:
+    """One fake for the module, so pages fetched by one test are answered from its result
+    cache in the next (the data never changes; faults and token expiry are reset per test)."""
+    return unmetered()
+
+
+@pytest.fixture
+def fake(shared: FakeKraken) -> Iterator[FakeKraken]:
+    """The module's fake with no faults, normal token lifetimes and an empty request log."""
+    shared.faults.clear()
+    shared.expire_tokens_after()
+    shared.clear_requests()
+    yield shared
+    shared.faults.clear()
+    shared.expire_tokens_after()
+
+
+async def truth(fake: FakeKraken, start: datetime, end: datetime, **options) -> set[tuple]:
+    """Every reading of every account, fetched directly: the oracle the store must equal.
+    `options` go to the client (test_sync_kill passes an in-process `http_client`)."""
     rows = set()
-    async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
+    async with fake.client(auth=kc.APIKey(DEMO_API_KEY), **options) as kraken:
         for number in NUMBERS:
             async for m in kraken.measurements(number, start=start, end=end,
                                                electricity=kc.ElectricityFilter(
@@ -124,9 +143,9 @@ async def test_rate_limits_during_a_sync_leave_the_store_exact(fake: FakeKraken,
     assert set(rows) == await truth(fake, datetime(2024, 10, 1, tzinfo=LONDON), UNTIL)
 
 
-async def test_a_spent_allowance_stops_the_run_and_the_next_completes(fake: FakeKraken,
-                                                                       tmp_path: Path) -> None:
+async def test_a_spent_allowance_stops_the_run_and_the_next_completes(tmp_path: Path) -> None:
     """Past the retry policy, a rate limit stops the run cleanly; the next run completes it."""
+    fake = unmetered()  # a fake of its own: the fault below counts requests from its first
     fake.faults.add(TooManyRequests(on_requests=range(4, 10_000)))
     async with fake.client(auth=kc.APIKey(DEMO_API_KEY),
                             retry=kc.RetryPolicy(max_attempts=2)) as kraken:

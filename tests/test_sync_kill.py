@@ -6,9 +6,11 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from test_sync import NUMBERS, SINCE, UNTIL, scenario, stored, truth
 
@@ -75,17 +77,33 @@ def run_driver(fake: FakeKraken, path: Path, where: str, n: int) -> subprocess.P
     )
 
 
-async def complete(fake: FakeKraken, path: Path) -> None:
-    """The next run, in this process: what a killed run left, it must complete."""
-    async with fake.client(auth=APIKey(DEMO_API_KEY)) as kraken:
+async def complete_and_compare(fake: FakeKraken, path: Path) -> None:
+    """The next run, then the oracle, in this process (the served fake's app, without its
+    socket): what a killed run left, the next run completes, and the store equals the truth."""
+    async with httpx.AsyncClient(transport=fake.transport()) as http:
+        async with fake.client(auth=APIKey(DEMO_API_KEY), http_client=http) as kraken:
+            with SqliteStore(path) as store:
+                await sync(kraken, store, NUMBERS, since=SINCE, until=UNTIL, concurrency=2)
         with SqliteStore(path) as store:
-            await sync(kraken, store, NUMBERS, since=SINCE, until=UNTIL, concurrency=2)
+            rows = stored(store)
+        assert len(rows) == len(set(rows))
+        start = datetime(2024, 10, 1, tzinfo=UNTIL.tzinfo)
+        assert set(rows) == await truth(fake, start, UNTIL, http_client=http)
 
 
 @pytest.fixture(scope="module")
 def fake():
+    """Served on loopback for the killed child; its result cache answers later tests' pages."""
     with FakeKraken(config=FakeKrakenConfig(max_page_size=100), scenario=scenario(4)) as f:
         yield f
+
+
+@pytest.fixture(autouse=True)
+def _no_faults(fake: FakeKraken) -> Iterator[None]:
+    fake.faults.clear()
+    fake.clear_requests()
+    yield
+    fake.faults.clear()
 
 
 @pytest.mark.parametrize(("where", "n"), [
@@ -98,28 +116,19 @@ async def test_a_killed_sync_completes_exactly_on_the_next_run(fake: FakeKraken,
     killed = run_driver(fake, path, where, n)
     _, err = killed.communicate(timeout=60)
     assert killed.returncode == -signal.SIGKILL, err.decode()
-    await complete(fake, path)
-    with SqliteStore(path) as store:
-        rows = stored(store)
-    assert len(rows) == len(set(rows))
-    assert set(rows) == await truth(fake, datetime(2024, 10, 1, tzinfo=UNTIL.tzinfo), UNTIL)
+    await complete_and_compare(fake, path)
 
 
-async def test_a_sync_killed_mid_page_completes_exactly(tmp_path: Path) -> None:
+async def test_a_sync_killed_mid_page_completes_exactly(fake: FakeKraken, tmp_path: Path) -> None:
     """SIGKILL while answers are on their way (latency on every request), then a normal run."""
     path = tmp_path / "s.db"
-    with FakeKraken(config=FakeKrakenConfig(max_page_size=100), scenario=scenario(4)) as fake:
-        fake.faults.add(Latency(seconds=0.2, operation="getPropertyMeasurements"))
-        killed = run_driver(fake, path, "nowhere", 0)
-        while not any(r.operation_name == "getPropertyMeasurements" for r in fake.requests):
-            if killed.poll() is not None:
-                pytest.fail("the sync finished before a measurement request was sent")
-            await asyncio.sleep(0.01)
-        os.kill(killed.pid, signal.SIGKILL)
-        killed.wait(timeout=30)
-        fake.faults.clear()
-        await complete(fake, path)
-        with SqliteStore(path) as store:
-            rows = stored(store)
-        assert len(rows) == len(set(rows))
-        assert set(rows) == await truth(fake, datetime(2024, 10, 1, tzinfo=UNTIL.tzinfo), UNTIL)
+    fake.faults.add(Latency(seconds=0.2, operation="getPropertyMeasurements"))
+    killed = run_driver(fake, path, "nowhere", 0)
+    while not any(r.operation_name == "getPropertyMeasurements" for r in fake.requests):
+        if killed.poll() is not None:
+            pytest.fail("the sync finished before a measurement request was sent")
+        await asyncio.sleep(0.01)
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait(timeout=30)
+    fake.faults.clear()
+    await complete_and_compare(fake, path)
