@@ -1,10 +1,12 @@
 """sync(): every series of many accounts into the store, exactly once, incrementally."""
 
+import asyncio
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 import kraken_energy as kc
@@ -154,6 +156,47 @@ async def test_the_pacer_spaces_requests_evenly() -> None:
     for _ in range(4):
         await pacer.before_request(None)
     assert (pacer.requests, waits) == (4, [1.0, 2.0, 3.0])
+
+
+async def test_a_held_pacer_starts_no_request_until_the_hold_ends() -> None:
+    """Unpaced but held for 30 s: the first request waits the hold out, the next none."""
+    now = [100.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(clock=lambda: now[0], sleep=sleep)
+    pacer.hold(30.0)
+    for _ in range(3):
+        await pacer.before_request(None)
+    assert (pacer.requests, waits) == (3, [30.0])
+
+
+async def test_concurrent_workers_read_the_allowance_once_per_check(tmp_path: Path) -> None:
+    """Eight workers over 60 accounts: one rateLimitInfo read per 100 requests, not per worker."""
+    fake = FakeKraken(config=FakeKrakenConfig(max_page_size=100, points_per_request=17,
+                                              points_per_hour=17 * 100_000),
+                      scenario=scenario(60))
+    numbers = [f"A-{n:08X}" for n in range(1, 61)]
+    inner = fake.transport()
+
+    class Interleaving(httpx.AsyncBaseTransport):
+        """Yields to the other workers during each request, as a network round trip does."""
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            for _ in range(20):
+                await asyncio.sleep(0)
+            return await inner.handle_async_request(request)
+
+    http = httpx.AsyncClient(transport=Interleaving())
+    async with http, fake.client(auth=kc.APIKey(DEMO_API_KEY), http_client=http) as kraken:
+        with SqliteStore(tmp_path / "s.db") as store:
+            stats = await sync(kraken, store, numbers, since=date(2024, 10, 7), until=UNTIL)
+    reads = [r for r in fake.requests if r.operation_name == "rateLimit"]
+    assert stats.accounts_done == 60 and stats.requests > 100
+    assert len(reads) == 1 + (stats.requests - 1) // 100  # the first read, then one per 100
 
 
 HOUR_ENDS = 1_800_000_000 - 1_800_000_000 % 3600 + 3600

@@ -281,6 +281,9 @@ class _Run:
             return
         if self.pacer.requests - self.planned_at < self.planner.check_after:
             return
+        # Claimed before the read: the other workers go on meanwhile, instead of each queueing
+        # for a read of its own (a spent allowance holds them at the pacer instead).
+        self.planned_at = self.pacer.requests
         await self.planner.plan(self.stats)
         self.planned_at = self.pacer.requests  # the read itself not counted
 
