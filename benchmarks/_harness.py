@@ -26,7 +26,8 @@ from typing import Final, Literal
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 SCRIPTS: Final = ROOT / "scripts"
-SCHEMAS: Final = ROOT / "reference" / "schemas"  # facts-only copies (kraken_tools.py reference-schemas)
+# Facts-only copies of the reference schemas (`kraken_tools.py reference-schemas` writes them).
+SCHEMAS: Final = ROOT / "reference" / "schemas"
 FULL_SCHEMA: Final = SCHEMAS / "octopus-gb-2024-11-28.graphql"
 """The full reference GB schema: ariadne-codegen's default client is generated from it."""
 

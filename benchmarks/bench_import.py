@@ -53,9 +53,9 @@ package imports from its bytecode cache, as installed packages do: the warm-up r
 caches, and `PYTHONDONTWRITEBYTECODE` is cleared for the probes (with it set, both contenders
 would be timed compiling their sources).
 
-- **kraken_energy**: the hand-written layer with the generated `kraken_energy_gql` it imports (only the
-  input types and enums the operations use; its own dependencies such as tenacity count against
-  it).
+- **kraken_energy**: the hand-written layer with the generated `kraken_energy_gql` it imports
+  (only the input types and enums the operations use; its own dependencies such as tenacity
+  count against it).
 - **ariadne default**: the package ariadne-codegen generates with its defaults from the full
   reference GB schema and the same `queries/` (every input type and enum of the schema, the
   default base client), on `PYTHONPATH` from a temporary folder.

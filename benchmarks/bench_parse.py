@@ -32,6 +32,7 @@ from _harness import (
 from kraken_energy_gql.get_property_measurements import GetPropertyMeasurements
 
 from kraken_energy import KrakenClient
+from kraken_energy._pages import property_page
 
 NAME: Final = "parse"
 NODES: Final = 1000
@@ -65,6 +66,13 @@ bytes to models, through its real client method:
   ariadne-codegen's defaults (no custom scalars, so `Decimal` and `DateTime` stay `Any`; no
   plugins; the default base client) from the full reference GB schema and the same `queries/`,
   called the same way.
+- **without statistics**: the same page without `statistics` (what Kraken sends for
+  `$withStatistics: false`), read by `measurements(..., statistics=False)` (as the `kraken`
+  command and the sync read pages) and by ariadne's default `get_property_measurements(...,
+  with_statistics=False)`, interleaved with the others.
+- **the records' validate_json alone**: `TypeAdapter.validate_json` of the records path's
+  generated TypedDicts on the page bytes, interleaved with the others: what that one
+  pydantic-core pass costs without the request, the records or anything else.
 - **json.loads alone**: the floor any client pays to read the body.
 - **validation only**: `GetPropertyMeasurements.model_validate(data)` of each client on the
   already-decoded `data`, to show where the time goes.
@@ -78,8 +86,12 @@ its generated method at most {METHOD_TARGET_RATIO}x.
 """
 
 
-def page_bytes(nodes: int = NODES) -> bytes:
-    """Build a realistic `getPropertyMeasurements` response of `nodes` half-hourly readings."""
+def page_bytes(nodes: int = NODES, with_statistics: bool = True) -> bytes:
+    """Build a realistic `getPropertyMeasurements` response of `nodes` half-hourly readings.
+
+    `with_statistics=False`: the page Kraken sends for `$withStatistics: false` (no `statistics`
+    key in any `metaData`).
+    """
     london_summer = dt.timezone(dt.timedelta(hours=1))
     start = dt.datetime(2024, 7, 1, tzinfo=london_summer)
     edges = []
@@ -101,7 +113,11 @@ def page_bytes(nodes: int = NODES) -> bytes:
                     "unit": "kwh",
                     "readAt": slot_end.isoformat(),
                     "source": "SMART_METER",
-                    "metaData": {"statistics": statistics, "kind": SERIES},
+                    "metaData": (
+                        {"statistics": statistics, "kind": SERIES}
+                        if with_statistics
+                        else {"kind": SERIES}
+                    ),
                     "startAt": slot_start.isoformat(),
                     "endAt": slot_end.isoformat(),
                     "durationInSeconds": 1800,
@@ -245,17 +261,26 @@ def _time_sync(call: Callable[[], object], settings: Settings) -> Sample:
     return time_calls(call, settings, inner=CALLS_PER_RUN)
 
 
-async def _measure(raw: bytes, ariadne: Any, settings: Settings) -> dict[str, Sample]:
-    data = json.loads(raw)["data"]
-    # The records path follows hasNextPage: serve it the same page marked as the last one,
-    # counting only its own readings (a last page short of totalCount is an incomplete fetch).
-    last_page = raw.replace(b'"hasNextPage": true', b'"hasNextPage": false').replace(
+def _last(raw: bytes) -> bytes:
+    """Mark the page as the last one, counting only its own readings.
+
+    The records path follows hasNextPage, and a last page short of totalCount is an incomplete
+    fetch.
+    """
+    return raw.replace(b'"hasNextPage": true', b'"hasNextPage": false').replace(
         f'"totalCount": {NODES * 10}'.encode(), f'"totalCount": {NODES}'.encode()
     )
+
+
+async def _measure(
+    raw: bytes, lean: bytes, ariadne: Any, settings: Settings
+) -> dict[str, Sample]:
+    data = json.loads(raw)["data"]
     calls: dict[str, Callable[[], Awaitable[object]]] = {}
     async with (
         KrakenClient(URL, http_client=_mock_client(raw)) as kraken,
-        KrakenClient(URL, http_client=_mock_client(last_page)) as paging,
+        KrakenClient(URL, http_client=_mock_client(_last(raw))) as paging,
+        KrakenClient(URL, http_client=_mock_client(_last(lean))) as paging_lean,
     ):
         page = await kraken.get_property_measurements(property_id="1", first=NODES)
         edges = (
@@ -285,16 +310,33 @@ async def _measure(raw: bytes, ariadne: Any, settings: Settings) -> dict[str, Sa
                 )
             ]
 
-        if len(await records()) != NODES:
+        async def records_lean() -> list[object]:
+            return [
+                reading
+                async for reading in paging_lean.measurements(
+                    "A-1", property_id="1", start=START, end=END, page_size=NODES, statistics=False
+                )
+            ]
+
+        if len(await records()) != NODES or len(await records_lean()) != NODES:
             raise RuntimeError("this client's measurements() did not return every node")
+        validator = property_page()
+
+        async def records_validation() -> object:
+            return validator.validate_json(raw)
+
         calls |= {
+            "records-validation": records_validation,
             "ours": ours,
             "records": records,
             "records-statistics": records_with_statistics,
+            "records-lean": records_lean,
         }
         client: Any = None
+        client_lean: Any = None
         if ariadne is not None:
             client = ariadne.Client(url=URL, http_client=_mock_client(raw))
+            client_lean = ariadne.Client(url=URL, http_client=_mock_client(lean))
             theirs_page = await client.get_property_measurements(property_id="1", first=NODES)
             if len(theirs_page.property_.measurements.edges) != NODES:
                 raise RuntimeError("ariadne's default client did not return every node")
@@ -302,12 +344,19 @@ async def _measure(raw: bytes, ariadne: Any, settings: Settings) -> dict[str, Sa
             async def theirs() -> object:
                 return await client.get_property_measurements(property_id="1", first=NODES)
 
+            async def theirs_lean() -> object:
+                return await client_lean.get_property_measurements(
+                    property_id="1", first=NODES, with_statistics=False
+                )
+
             calls["ariadne"] = theirs
+            calls["ariadne-lean"] = theirs_lean
         try:
             samples = await _time_interleaved(calls, settings)
         finally:
-            if client is not None:
-                await client.http_client.aclose()
+            for opened in (client, client_lean):
+                if opened is not None:
+                    await opened.http_client.aclose()
     if ariadne is not None:
         their_model = ariadne.get_property_measurements.GetPropertyMeasurements
         samples["ariadne-validate"] = _time_sync(lambda: their_model.model_validate(data), settings)
@@ -321,6 +370,7 @@ async def _measure(raw: bytes, ariadne: Any, settings: Settings) -> dict[str, Sa
 def run(context: Context) -> list[Result]:
     """Measure the four contenders and compare this client with ariadne's default."""
     raw = page_bytes()
+    lean = page_bytes(with_statistics=False)
     folder = context.ariadne_default()
     ariadne: Any = None
     if folder is not None:
@@ -328,7 +378,7 @@ def run(context: Context) -> list[Result]:
         ariadne = importlib.import_module(ARIADNE_PACKAGE)
     samples = {
         key: scaled(sample, US_PER_NODE)
-        for key, sample in asyncio.run(_measure(raw, ariadne, context.settings)).items()
+        for key, sample in asyncio.run(_measure(raw, lean, ariadne, context.settings)).items()
     }
     unit = "µs/node"
     results: list[Result] = []
@@ -367,6 +417,36 @@ def run(context: Context) -> list[Result]:
             )
         )
         results.append(Result(NAME, "ariadne default, bytes → models", samples["ariadne"], unit))
+        results.append(
+            Result(
+                NAME,
+                "this client, the records' validate_json alone",
+                samples["records-validation"],
+                unit,
+                ratio=samples["records-validation"].median / reference,
+                note="the one pydantic-core pass the records path makes over the bytes, "
+                "nothing else: a floor under any records path that validates the whole page",
+            )
+        )
+        results.append(
+            Result(
+                NAME,
+                "this client, records without statistics (statistics=False)",
+                samples["records-lean"],
+                unit,
+                ratio=samples["records-lean"].median / samples["ariadne-lean"].median,
+                note="the page Kraken sends for `$withStatistics: false`, as the `kraken` "
+                "command and the sync ask; ratio to ariadne default on the same page",
+            )
+        )
+        results.append(
+            Result(
+                NAME,
+                "ariadne default, bytes → models, without statistics",
+                samples["ariadne-lean"],
+                unit,
+            )
+        )
     else:
         results.append(
             Result(

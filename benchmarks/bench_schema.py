@@ -1,4 +1,4 @@
-"""Schema: how long regeneration takes, and the drift check on the real GB pair (July to November).
+"""Schema: regeneration, the whole `check` command, and the drift check on the real GB pair.
 
 The drift figure replaces the former benchmarks/bench_drift.py: each run does in-process what
 `kraken_tools.py drift --old JULY --new NOVEMBER` does.
@@ -7,6 +7,8 @@ The drift figure replaces the former benchmarks/bench_drift.py: each run does in
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from pathlib import Path
 from typing import Final
 
@@ -19,15 +21,21 @@ NAME: Final = "schema"
 OLD: Final = SCHEMAS / "octopus-gb-2024-07-14.graphql"
 NEW: Final = SCHEMAS / "octopus-gb-2024-11-28.graphql"
 DRIFT_BUDGET_SECONDS: Final = 3.0
+REGENERATE_BUDGET_SECONDS: Final = 1.0
+CHECK_BUDGET_SECONDS: Final = 3.0
 
 METHOD: Final = f"""
 - **regenerate**: `generate.build_package(folder)` into a fresh temporary folder per run: what
   `kraken_tools.py generate` and `check` do before comparing or copying (ariadne-codegen with the
-  plugins of `scripts/codegen_plugins/` on the pruned `schema.graphql` and `queries/`). No
-  target; recorded so that regressions show.
+  plugins of `scripts/codegen_plugins/` on the pruned `schema.graphql` and `queries/`).
+  Target: at most {REGENERATE_BUDGET_SECONDS:g} s.
+- **check**: `python scripts/kraken_tools.py check` as a maintainer runs it, a fresh process
+  each run (start-up included): regenerate into a temporary folder and compare it with
+  `generated/` byte for byte, and `schema.graphql` with its pruned source. Target: at most
+  {CHECK_BUDGET_SECONDS:g} s.
 - **drift check**: in-process, what `kraken_tools.py drift --old {OLD.name} --new {NEW.name}`
-  `kraken_tools.py drift` does: read and build both full schemas (~1,400 types each), diff them, scope the changes to the
-  operations in `queries/`, render the text report. Target: at most
+  does: read and build both full schemas (~1,400 types each), diff them, scope the changes to
+  the operations in `queries/`, render the text report. Target: at most
   {DRIFT_BUDGET_SECONDS:g} s. Skipped, with the reason, when `reference/schemas` lacks them.
 """
 
@@ -39,12 +47,24 @@ def drift_once() -> None:
     render_text(report)
 
 
+def check_once() -> None:
+    """One `kraken_tools.py check`, as a maintainer runs it.
+
+    Raises:
+        RuntimeError: the check failed (the generated package or schema is stale).
+    """
+    command = [sys.executable, str(ROOT / "scripts" / "kraken_tools.py"), "check"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"kraken_tools.py check failed: {done.stdout}{done.stderr}")
+
+
 def _date(schema: Path) -> str:
     return schema.stem.removeprefix("octopus-gb-")
 
 
 def run(context: Context) -> list[Result]:
-    """Time regeneration and the drift check."""
+    """Time regeneration, the check command and the drift check."""
     counter = itertools.count()
 
     def regenerate() -> None:
@@ -53,9 +73,20 @@ def run(context: Context) -> list[Result]:
         build_package(folder)
 
     results = [
-        Result(
-            NAME, "regenerate generated/kraken_energy_gql", time_calls(regenerate, context.settings), "s"
-        )
+        at_most(
+            NAME,
+            "regenerate generated/kraken_energy_gql",
+            time_calls(regenerate, context.settings),
+            "s",
+            REGENERATE_BUDGET_SECONDS,
+        ),
+        at_most(
+            NAME,
+            "`kraken_tools.py check`, whole command",
+            time_calls(check_once, context.settings),
+            "s",
+            CHECK_BUDGET_SECONDS,
+        ),
     ]
     if OLD.exists() and NEW.exists():
         sample = time_calls(drift_once, context.settings)

@@ -33,7 +33,15 @@ from _harness import ROOT, Result, Settings, context, render_markdown, render_ta
 
 BENCHMARKS: dict[str, ModuleType] = {
     module.NAME: module
-    for module in (bench_parse, bench_import, bench_schema, bench_fetch, bench_memory, bench_cli, bench_sync)
+    for module in (
+        bench_parse,
+        bench_import,
+        bench_schema,
+        bench_fetch,
+        bench_memory,
+        bench_cli,
+        bench_sync,
+    )
 }
 DEFAULT_RUNS = 5
 QUICK_RUNS = 2

@@ -45,7 +45,7 @@ def bootstrap() -> None:
 
 
 def test() -> None:
-    run(str(BIN / "ruff"), "check", "src", "scripts", "tests")
+    run(str(BIN / "ruff"), "check", "src", "scripts", "tests", "benchmarks")
     run(str(PYTHON), "-m", "mypy")
     # Generation runs once, inside pytest: tests/test_generate.py builds the package once and runs
     # `kraken_tools.py check` on that build, so the check is not a step of its own.

@@ -101,6 +101,25 @@ async def test_documented_example(fake: FakeKraken) -> None:
         F.DAY_INTERVAL, kc.ReadingQualityType.COMBINED)}
 
 
+async def test_readings_without_statistics_are_the_same_readings(fake: FakeKraken) -> None:
+    """statistics=False asks Kraken for none: the same readings and series, no statistics."""
+    week = {"start": datetime(2024, 10, 1, tzinfo=LONDON),
+            "end": datetime(2024, 10, 7, tzinfo=LONDON),
+            "electricity": ElectricityFilter(frequency=F.DAY_INTERVAL)}
+    full = await collect(fake, **week)
+    lean = await collect(fake, **week, statistics=False)
+    assert [(m.series, key(m)) for m in lean] == [(m.series, key(m)) for m in full]
+    assert any(m.statistics for m in full)
+    assert all(m.statistics == () for m in lean)
+
+
+async def test_statistics_must_be_a_bool(fake: FakeKraken) -> None:
+    """A statistics flag that is not a bool is refused, naming the argument."""
+    with pytest.raises(kc.InvalidArgumentError, match="statistics"):
+        await collect(fake, start=datetime(2024, 10, 1, tzinfo=LONDON),
+                      end=datetime(2024, 10, 2, tzinfo=LONDON), statistics="no")
+
+
 async def test_mixed_account_every_reading_once_in_order(fake: FakeKraken) -> None:
     """Big, small and empty properties: each reading once, property by property, series by
     series, each series as the plain loop over its own filter reads it."""

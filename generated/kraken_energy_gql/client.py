@@ -47,7 +47,7 @@ GET_ACCOUNT: "Operation[GetAccount]" = Operation(
     load_types=_get_account_types,
 )
 GET_MEASUREMENTS_OPERATION = gql(
-    "query getMeasurements($accountNumber: String!, $first: Int!, $utilityFilters: [UtilityFiltersInput!], $startOn: Date, $endOn: Date, $startAt: DateTime, $endAt: DateTime, $timezone: String, $cursor: String) {\n  account(accountNumber: $accountNumber) {\n    properties {\n      ...PropertyMeasurements\n    }\n  }\n}\n\nfragment Edge on MeasurementEdge {\n  cursor\n  node {\n    __typename\n    ...Reading\n    ...IntervalReading\n  }\n}\n\nfragment GasSeries on GasFiltersOutput {\n  supplyPoint: marketSupplyPointId\n  deviceId\n  registerId\n  frequency: readingFrequencyType\n}\n\nfragment IntervalReading on IntervalMeasurementType {\n  startAt\n  endAt\n  durationInSeconds\n}\n\nfragment MeasurementPage on MeasurementConnection {\n  totalCount\n  edgeCount\n  pageInfo {\n    ...PageCursor\n  }\n  edges {\n    ...Edge\n  }\n}\n\nfragment Meta on MeasurementsMetadataOutput {\n  statistics {\n    ...Statistic\n  }\n  kind: utilityFilters {\n    __typename\n    ... on ElectricityFiltersOutput {\n      supplyPoint: marketSupplyPointId\n      deviceId\n      registerId\n      direction: readingDirection\n      frequency: readingFrequencyType\n      quality: readingQuality\n    }\n    ... on EmbeddedElectricityFiltersOutput {\n      supplyPoint: marketSupplyPointId\n      deviceId\n      registerId\n      direction: readingDirection\n      frequency: readingFrequencyType\n      quality: readingQuality\n    }\n    ...GasSeries\n  }\n}\n\nfragment Money on EstimatedMoneyType {\n  estimatedAmount\n  costCurrency\n}\n\nfragment PageCursor on PageInfo {\n  hasNextPage\n  hasPreviousPage\n  startCursor\n  endCursor\n}\n\nfragment PropertyMeasurements on PropertyType {\n  id\n  measurements(\n    first: $first\n    after: $cursor\n    utilityFilters: $utilityFilters\n    startOn: $startOn\n    endOn: $endOn\n    startAt: $startAt\n    endAt: $endAt\n    timezone: $timezone\n  ) {\n    ...MeasurementPage\n  }\n}\n\nfragment Reading on MeasurementInterface {\n  value\n  unit\n  readAt\n  source\n  metaData {\n    ...Meta\n  }\n}\n\nfragment Statistic on StatisticOutput {\n  type\n  label\n  description\n  value\n  costExclTax {\n    ...Money\n  }\n  costInclTax {\n    ...Money\n  }\n}"
+    "query getMeasurements($accountNumber: String!, $first: Int!, $utilityFilters: [UtilityFiltersInput!], $startOn: Date, $endOn: Date, $startAt: DateTime, $endAt: DateTime, $timezone: String, $cursor: String, $withStatistics: Boolean = true) {\n  account(accountNumber: $accountNumber) {\n    properties {\n      ...PropertyMeasurements\n    }\n  }\n}\n\nfragment Edge on MeasurementEdge {\n  cursor\n  node {\n    __typename\n    ...Reading\n    ...IntervalReading\n  }\n}\n\nfragment GasSeries on GasFiltersOutput {\n  supplyPoint: marketSupplyPointId\n  deviceId\n  registerId\n  frequency: readingFrequencyType\n}\n\nfragment IntervalReading on IntervalMeasurementType {\n  startAt\n  endAt\n  durationInSeconds\n}\n\nfragment MeasurementPage on MeasurementConnection {\n  totalCount\n  edgeCount\n  pageInfo {\n    ...PageCursor\n  }\n  edges {\n    ...Edge\n  }\n}\n\nfragment Meta on MeasurementsMetadataOutput {\n  statistics @include(if: $withStatistics) {\n    ...Statistic\n  }\n  kind: utilityFilters {\n    __typename\n    ... on ElectricityFiltersOutput {\n      supplyPoint: marketSupplyPointId\n      deviceId\n      registerId\n      direction: readingDirection\n      frequency: readingFrequencyType\n      quality: readingQuality\n    }\n    ... on EmbeddedElectricityFiltersOutput {\n      supplyPoint: marketSupplyPointId\n      deviceId\n      registerId\n      direction: readingDirection\n      frequency: readingFrequencyType\n      quality: readingQuality\n    }\n    ...GasSeries\n  }\n}\n\nfragment Money on EstimatedMoneyType {\n  estimatedAmount\n  costCurrency\n}\n\nfragment PageCursor on PageInfo {\n  hasNextPage\n  hasPreviousPage\n  startCursor\n  endCursor\n}\n\nfragment PropertyMeasurements on PropertyType {\n  id\n  measurements(\n    first: $first\n    after: $cursor\n    utilityFilters: $utilityFilters\n    startOn: $startOn\n    endOn: $endOn\n    startAt: $startAt\n    endAt: $endAt\n    timezone: $timezone\n  ) {\n    ...MeasurementPage\n  }\n}\n\nfragment Reading on MeasurementInterface {\n  value\n  unit\n  readAt\n  source\n  metaData {\n    ...Meta\n  }\n}\n\nfragment Statistic on StatisticOutput {\n  type\n  label\n  description\n  value\n  costExclTax {\n    ...Money\n  }\n  costInclTax {\n    ...Money\n  }\n}"
 )
 
 
@@ -67,6 +67,7 @@ def _get_measurements_types() -> "OperationTypes[GetMeasurements]":
             "endAt": Optional[AwareDatetime],
             "timezone": Optional[str],
             "cursor": Optional[str],
+            "withStatistics": Optional[bool],
         },
     )
 
@@ -85,11 +86,12 @@ GET_MEASUREMENTS: "Operation[GetMeasurements]" = Operation(
         "endAt": "end_at",
         "timezone": "timezone",
         "cursor": "cursor",
+        "withStatistics": "with_statistics",
     },
     load_types=_get_measurements_types,
 )
 GET_PROPERTY_MEASUREMENTS_OPERATION = gql(
-    "query getPropertyMeasurements($propertyId: ID!, $first: Int!, $utilityFilters: [UtilityFiltersInput!], $startOn: Date, $endOn: Date, $startAt: DateTime, $endAt: DateTime, $timezone: String, $cursor: String) {\n  property(id: $propertyId) {\n    ...PropertyMeasurements\n  }\n}\n\nfragment Edge on MeasurementEdge {\n  cursor\n  node {\n    __typename\n    ...Reading\n    ...IntervalReading\n  }\n}\n\nfragment GasSeries on GasFiltersOutput {\n  supplyPoint: marketSupplyPointId\n  deviceId\n  registerId\n  frequency: readingFrequencyType\n}\n\nfragment IntervalReading on IntervalMeasurementType {\n  startAt\n  endAt\n  durationInSeconds\n}\n\nfragment MeasurementPage on MeasurementConnection {\n  totalCount\n  edgeCount\n  pageInfo {\n    ...PageCursor\n  }\n  edges {\n    ...Edge\n  }\n}\n\nfragment Meta on MeasurementsMetadataOutput {\n  statistics {\n    ...Statistic\n  }\n  kind: utilityFilters {\n    __typename\n    ... on ElectricityFiltersOutput {\n      supplyPoint: marketSupplyPointId\n      deviceId\n      registerId\n      direction: readingDirection\n      frequency: readingFrequencyType\n      quality: readingQuality\n    }\n    ... on EmbeddedElectricityFiltersOutput {\n      supplyPoint: marketSupplyPointId\n      deviceId\n      registerId\n      direction: readingDirection\n      frequency: readingFrequencyType\n      quality: readingQuality\n    }\n    ...GasSeries\n  }\n}\n\nfragment Money on EstimatedMoneyType {\n  estimatedAmount\n  costCurrency\n}\n\nfragment PageCursor on PageInfo {\n  hasNextPage\n  hasPreviousPage\n  startCursor\n  endCursor\n}\n\nfragment PropertyMeasurements on PropertyType {\n  id\n  measurements(\n    first: $first\n    after: $cursor\n    utilityFilters: $utilityFilters\n    startOn: $startOn\n    endOn: $endOn\n    startAt: $startAt\n    endAt: $endAt\n    timezone: $timezone\n  ) {\n    ...MeasurementPage\n  }\n}\n\nfragment Reading on MeasurementInterface {\n  value\n  unit\n  readAt\n  source\n  metaData {\n    ...Meta\n  }\n}\n\nfragment Statistic on StatisticOutput {\n  type\n  label\n  description\n  value\n  costExclTax {\n    ...Money\n  }\n  costInclTax {\n    ...Money\n  }\n}"
+    "query getPropertyMeasurements($propertyId: ID!, $first: Int!, $utilityFilters: [UtilityFiltersInput!], $startOn: Date, $endOn: Date, $startAt: DateTime, $endAt: DateTime, $timezone: String, $cursor: String, $withStatistics: Boolean = true) {\n  property(id: $propertyId) {\n    ...PropertyMeasurements\n  }\n}\n\nfragment Edge on MeasurementEdge {\n  cursor\n  node {\n    __typename\n    ...Reading\n    ...IntervalReading\n  }\n}\n\nfragment GasSeries on GasFiltersOutput {\n  supplyPoint: marketSupplyPointId\n  deviceId\n  registerId\n  frequency: readingFrequencyType\n}\n\nfragment IntervalReading on IntervalMeasurementType {\n  startAt\n  endAt\n  durationInSeconds\n}\n\nfragment MeasurementPage on MeasurementConnection {\n  totalCount\n  edgeCount\n  pageInfo {\n    ...PageCursor\n  }\n  edges {\n    ...Edge\n  }\n}\n\nfragment Meta on MeasurementsMetadataOutput {\n  statistics @include(if: $withStatistics) {\n    ...Statistic\n  }\n  kind: utilityFilters {\n    __typename\n    ... on ElectricityFiltersOutput {\n      supplyPoint: marketSupplyPointId\n      deviceId\n      registerId\n      direction: readingDirection\n      frequency: readingFrequencyType\n      quality: readingQuality\n    }\n    ... on EmbeddedElectricityFiltersOutput {\n      supplyPoint: marketSupplyPointId\n      deviceId\n      registerId\n      direction: readingDirection\n      frequency: readingFrequencyType\n      quality: readingQuality\n    }\n    ...GasSeries\n  }\n}\n\nfragment Money on EstimatedMoneyType {\n  estimatedAmount\n  costCurrency\n}\n\nfragment PageCursor on PageInfo {\n  hasNextPage\n  hasPreviousPage\n  startCursor\n  endCursor\n}\n\nfragment PropertyMeasurements on PropertyType {\n  id\n  measurements(\n    first: $first\n    after: $cursor\n    utilityFilters: $utilityFilters\n    startOn: $startOn\n    endOn: $endOn\n    startAt: $startAt\n    endAt: $endAt\n    timezone: $timezone\n  ) {\n    ...MeasurementPage\n  }\n}\n\nfragment Reading on MeasurementInterface {\n  value\n  unit\n  readAt\n  source\n  metaData {\n    ...Meta\n  }\n}\n\nfragment Statistic on StatisticOutput {\n  type\n  label\n  description\n  value\n  costExclTax {\n    ...Money\n  }\n  costInclTax {\n    ...Money\n  }\n}"
 )
 
 
@@ -109,6 +111,7 @@ def _get_property_measurements_types() -> "OperationTypes[GetPropertyMeasurement
             "endAt": Optional[AwareDatetime],
             "timezone": Optional[str],
             "cursor": Optional[str],
+            "withStatistics": Optional[bool],
         },
     )
 
@@ -127,6 +130,7 @@ GET_PROPERTY_MEASUREMENTS: "Operation[GetPropertyMeasurements]" = Operation(
         "endAt": "end_at",
         "timezone": "timezone",
         "cursor": "cursor",
+        "withStatistics": "with_statistics",
     },
     load_types=_get_property_measurements_types,
 )
@@ -218,6 +222,7 @@ class Client(KrakenBaseClient):
         end_at: Union[Optional[AwareDatetime], "UnsetType"] = UNSET,
         timezone: Union[Optional[str], "UnsetType"] = UNSET,
         cursor: Union[Optional[str], "UnsetType"] = UNSET,
+        with_statistics: Union[Optional[bool], "UnsetType"] = UNSET,
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
@@ -236,6 +241,7 @@ class Client(KrakenBaseClient):
                 "endAt": end_at,
                 "timezone": timezone,
                 "cursor": cursor,
+                "withStatistics": with_statistics,
             },
             retry=retry,
             timeout=timeout,
@@ -255,6 +261,7 @@ class Client(KrakenBaseClient):
         end_at: Union[Optional[AwareDatetime], "UnsetType"] = UNSET,
         timezone: Union[Optional[str], "UnsetType"] = UNSET,
         cursor: Union[Optional[str], "UnsetType"] = UNSET,
+        with_statistics: Union[Optional[bool], "UnsetType"] = UNSET,
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
@@ -273,6 +280,7 @@ class Client(KrakenBaseClient):
                 "endAt": end_at,
                 "timezone": timezone,
                 "cursor": cursor,
+                "withStatistics": with_statistics,
             },
             retry=retry,
             timeout=timeout,

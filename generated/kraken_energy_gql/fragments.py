@@ -245,7 +245,7 @@ class StatisticCostInclTax(Money):
 
 
 class Meta(BaseModel):
-    statistics: Optional[list[Optional["MetaStatistics"]]]
+    statistics: Optional[list[Optional["MetaStatistics"]]] = None
     kind: Optional[
         Annotated[
             Union[

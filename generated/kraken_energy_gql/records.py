@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Literal, NamedTuple, Optional, Union, cast
 
 from pydantic import AwareDatetime, Field, JsonValue
-from typing_extensions import TypedDict
+from typing_extensions import NotRequired, TypedDict
 
 from kraken_energy._codegen_runtime import ExactDecimal, not_typename
 from kraken_energy._record_runtime import Built, DecimalText
@@ -323,7 +323,7 @@ MetaKindOtherData = TypedDict(
 EdgeNodeIntervalMeasurementTypeMetaDataData = TypedDict(
     "EdgeNodeIntervalMeasurementTypeMetaDataData",
     {
-        "statistics": Optional[list[Optional[MetaStatisticsData]]],
+        "statistics": NotRequired[Optional[list[Optional[MetaStatisticsData]]]],
         "kind": Optional[
             Annotated[
                 Union[
@@ -359,7 +359,7 @@ EdgeNodeIntervalMeasurementTypeData = TypedDict(
 ReadingMetaDataData = TypedDict(
     "ReadingMetaDataData",
     {
-        "statistics": Optional[list[Optional[MetaStatisticsData]]],
+        "statistics": NotRequired[Optional[list[Optional[MetaStatisticsData]]]],
         "kind": Optional[
             Annotated[
                 Union[
@@ -536,7 +536,7 @@ MeasurementPageData = TypedDict(
 MetaData = TypedDict(
     "MetaData",
     {
-        "statistics": Optional[list[Optional[MetaStatisticsData]]],
+        "statistics": NotRequired[Optional[list[Optional[MetaStatisticsData]]]],
         "kind": Optional[
             Annotated[
                 Union[
@@ -870,7 +870,7 @@ def measurement_record(
             data["source"],
             Built(
                 statistic_record,
-                meta_data_["statistics"] if meta_data_ is not None else None,
+                meta_data_.get("statistics") if meta_data_ is not None else None,
             ),
             kind if meta_data_ is not None else None,
             start_at,

@@ -49,6 +49,7 @@ class RecordsPlugin(Plugin):
             _tool_config(config_dict).get("kraken-codegen", {}).get("flat-records", {})
         )
         self.runtime: set[str] = set()  # names records.py imports from RECORD_RUNTIME
+        self.typing_extensions: set[str] = {"TypedDict"}  # and from typing_extensions
 
     def generate_fragments_module(
         self, module: ast.Module, fragments_definitions: dict[str, FragmentDefinitionNode]
@@ -83,11 +84,12 @@ class RecordsPlugin(Plugin):
             ast.Expr(ast.Constant(_RECORDS_DOC)),
             *self.imports,
             ast.ImportFrom("typing", [ast.alias("NamedTuple"), ast.alias("cast")], 0),
-            ast.ImportFrom("typing_extensions", [ast.alias("TypedDict")], 0),
             ast.Assign([ast.Name("_new")], ast.Attribute(ast.Name("tuple"), "__new__"), lineno=0),
         ]
         for name in self._in_dependency_order():
             body.append(self._typed_dict(name))
+        extensions = [ast.alias(name) for name in sorted(self.typing_extensions)]
+        body.insert(len(self.imports) + 2, ast.ImportFrom("typing_extensions", extensions, 0))
         for name in sorted(self._recordable()):
             body += self._record(name)
         built = {name: _FlatRecord(self, name, spec) for name, spec in sorted(self.flat.items())}
@@ -143,6 +145,31 @@ class RecordsPlugin(Plugin):
                 fields[stmt.target.id] = (key, stmt.annotation)
         return fields
 
+    def _absent(self, name: str) -> set[str]:
+        """Response keys of a class that an answer may leave out (`@include`/`@skip` fields).
+
+        ariadne-codegen gives such a field a default (None); every other field has none.
+        """
+        keys: set[str] = set()
+        for base in self.classes[name].bases:
+            if isinstance(base, ast.Name) and base.id in self.classes:
+                keys |= self._absent(base.id)
+        for stmt in self.classes[name].body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                key, default = stmt.target.id, stmt.value
+                if isinstance(default, ast.Call):
+                    arguments = {k.arg: k.value for k in default.keywords}
+                    alias = arguments.get("alias")
+                    key = str(alias.value) if isinstance(alias, ast.Constant) else key
+                    default = arguments.get("default")
+                if default is not None:
+                    keys.add(key)
+        return keys
+
+    def _item(self, data: str, name: str, key: str) -> str:
+        """The expression reading `key` of `name`'s data: `.get` when it may be left out."""
+        return f'{data}.get("{key}")' if key in self._absent(name) else f'{data}["{key}"]'
+
     def _references(self, annotation: ast.expr) -> set[str]:
         names = {
             _class_name(n)
@@ -194,9 +221,17 @@ class RecordsPlugin(Plugin):
 
     def _typed_dict(self, name: str) -> ast.stmt:
         fields = self._fields(name)
+        absent = self._absent(name)
+        if absent:
+            self.typing_extensions.add("NotRequired")
         value = ast.Dict(
             [ast.Constant(key) for key, _ in fields.values()],
-            [self._wire(annotation, "Data") for _, annotation in fields.values()],
+            [
+                ast.Subscript(ast.Name("NotRequired"), self._wire(annotation, "Data"))
+                if key in absent
+                else self._wire(annotation, "Data")
+                for key, annotation in fields.values()
+            ],
         )
         return ast.Assign(
             [ast.Name(f"{name}Data")],
@@ -255,7 +290,7 @@ class RecordsPlugin(Plugin):
         )
         values: list[ast.expr] = []
         for attribute, (key, _) in fields.items():
-            item = ast.Subscript(ast.Name("data"), ast.Constant(key))
+            item = ast.parse(self._item("data", name, key), mode="eval").body
             nested = self._references(swapped[attribute])
             if nested:
                 inner = self._fragment_of(sorted(nested)[0])
@@ -303,6 +338,11 @@ RECORD_RUNTIME = "kraken_energy._record_runtime"
 
 EXACT_DECIMAL = "ExactDecimal"
 """The models' decimal scalar: `DecimalText` in a wire TypedDict, `Decimal(text)` in a record."""
+
+
+def _as_member(value: str, member: str) -> str:
+    """A value expression reading `data` made to read the name `data` was cast to instead."""
+    return value.replace("data[", f"{member}[").replace("data.get(", f"{member}.get(")
 
 
 def _decimal(item: str, annotation: ast.expr) -> str:
@@ -379,14 +419,15 @@ class _FlatRecord:
                 continue
             inner = self._single_fragment(annotation)
             if inner is None:
-                columns[attribute] = self._column(f'data["{key}"]', annotation, attribute)
+                item = self.plugin._item("data", member, key)
+                columns[attribute] = self._column(item, annotation, attribute)
                 continue
             outer = f"{attribute}_"
-            columns[f"({outer})"] = ("", f'data["{key}"]')
+            columns[f"({outer})"] = ("", self.plugin._item("data", member, key))
             for name, (inner_key, inner_type) in self.plugin._fields(inner).items():
-                annotation_text, value = self._column(f'{outer}["{inner_key}"]', inner_type, name)
+                item = self.plugin._item(outer, inner, inner_key)
+                annotation_text, value = self._column(item, inner_type, name)
                 if value.startswith("Built("):  # built from nothing when the object is null
-                    item = f'{outer}["{inner_key}"]'
                     lazy = value.replace(item, f"{item} if {outer} is not None else None")
                     columns[name] = (annotation_text, lazy)
                 elif value.startswith("tuple("):
@@ -506,12 +547,12 @@ class _FlatRecord:
             branch = "elif"
             lines.append(f"        {typed} = cast({member}Data, data)")
             lines += [  # an inlined object only this member has
-                f"        {c[1:-1]} = {per_member[member][c][1].replace('data[', typed + '[')}"
+                f"        {c[1:-1]} = {_as_member(per_member[member][c][1], typed)}"
                 for c in sorted(outers - set(shared))
                 if c in per_member[member]
             ]
             lines += [
-                f"        {c} = {per_member[member][c][1].replace('data[', typed + '[')}"
+                f"        {c} = {_as_member(per_member[member][c][1], typed)}"
                 for c in mine
             ]
         values = [*self.context, 'data["__typename"]']

@@ -215,6 +215,7 @@ class KrakenClient(Client):
         on_total: Callable[[str, int, int], None] | None = None,
         stats: FetchStats | None = None,
         series: Sequence[PropertySeries] | None = None,
+        statistics: bool = True,
     ) -> AsyncIterator[Measurement]:
         """Every reading of an account's properties in a range, each exactly once, in order.
 
@@ -249,6 +250,9 @@ class KrakenClient(Client):
                 fetch ended at.
             series: exactly these series (from `account_series`), fetched without discovering
                 the account's again; instead of `electricity`, `gas` and `property_id`.
+            statistics: False to leave each reading's statistics out of the request
+                (`Measurement.statistics` is then empty): Kraken sends about half the bytes,
+                and a caller that only needs the values reads pages about twice as fast.
 
         Raises:
             InvalidArgumentError: a missing or naive end of the range, an unknown timezone, a
@@ -267,7 +271,8 @@ class KrakenClient(Client):
         from ._measurements import fetch_measurements, plan
 
         request = plan(
-            start, end, start_on, end_on, timezone, electricity, gas, page_size, concurrency
+            start, end, start_on, end_on, timezone, electricity, gas, page_size, concurrency,
+            statistics,
         )
         if not isinstance(account_number, str):
             raise InvalidArgumentError("account_number", "must be a string such as 'A-F523797D'")

@@ -154,6 +154,8 @@ class _Request:
     frequency: ReadingFrequencyType | None
     page_size: int
     concurrency: int
+    statistics: bool = True
+    """Whether Kraken is asked for each reading's statistics (`$withStatistics`)."""
 
     def for_series(self, entry: PropertySeries) -> _Request:
         """Return the request of one series: its filter alone, its frequency's buckets."""
@@ -163,12 +165,15 @@ class _Request:
         self, start: datetime | None = None, end: datetime | None = None
     ) -> dict[str, Any]:
         """Return the GraphQL variables every page of this fetch sends (the window's, if given)."""
-        return {
+        variables = {
             "startAt": start or self.start,
             "endAt": end or self.end,
             "timezone": self.zone.key,
             "utilityFilters": self.filters or None,
         }
+        if not self.statistics:  # left out otherwise: the operation's default asks for them
+            variables["withStatistics"] = False
+        return variables
 
 
 def plan(
@@ -181,6 +186,7 @@ def plan(
     gas: GasFilter | None,
     page_size: int | None,
     concurrency: int | None,
+    statistics: bool = True,
 ) -> _Request:
     """Check the arguments of `KrakenClient.measurements` and settle what every request shares.
 
@@ -214,6 +220,8 @@ def plan(
         raise InvalidArgumentError("page_size", f"must be at least 1, got {page_size}")
     if concurrency is not None and concurrency < 1:
         raise InvalidArgumentError("concurrency", f"must be at least 1, got {concurrency}")
+    if not isinstance(statistics, bool):
+        raise InvalidArgumentError("statistics", f"must be True or False, got {statistics!r}")
     return _Request(
         start=start.astimezone(zone),
         end=end.astimezone(zone),
@@ -224,6 +232,7 @@ def plan(
         frequency=None,
         page_size=page_size or DEFAULT_MEASUREMENTS_PAGE_SIZE,
         concurrency=concurrency or DEFAULT_CONCURRENCY,
+        statistics=statistics,
     )
 
 

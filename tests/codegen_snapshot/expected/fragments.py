@@ -13,7 +13,7 @@ from .enums import Colour
 
 class Price(BaseModel):
     amount: int
-    currency: Optional[str]
+    currency: Optional[str] = None
 
 
 class ShelfParts(BaseModel):

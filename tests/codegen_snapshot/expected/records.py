@@ -11,7 +11,7 @@ by `<fragment>_record`. Both come from the same fragments as the models.
 from typing import Annotated, Literal, NamedTuple, Optional, Union, cast
 
 from pydantic import Field
-from typing_extensions import TypedDict
+from typing_extensions import NotRequired, TypedDict
 
 from kraken_energy._codegen_runtime import not_typename
 
@@ -19,7 +19,7 @@ from .enums import Colour
 
 _new = tuple.__new__
 ShelfPartsPriceData = TypedDict(
-    "ShelfPartsPriceData", {"amount": int, "currency": Optional[str]}
+    "ShelfPartsPriceData", {"amount": int, "currency": NotRequired[Optional[str]]}
 )
 ShelfPartsItemsBookData = TypedDict(
     "ShelfPartsItemsBookData",
@@ -70,7 +70,9 @@ ShelfPartsData = TypedDict(
     },
 )
 GetShelfData = TypedDict("GetShelfData", {"shelf": Optional[ShelfPartsData]})
-PriceData = TypedDict("PriceData", {"amount": int, "currency": Optional[str]})
+PriceData = TypedDict(
+    "PriceData", {"amount": int, "currency": NotRequired[Optional[str]]}
+)
 RenameShelfRenameShelfData = TypedDict("RenameShelfRenameShelfData", {"id": str})
 RenameShelfData = TypedDict(
     "RenameShelfData", {"renameShelf": Optional[RenameShelfRenameShelfData]}
@@ -86,7 +88,7 @@ class PriceRecord(NamedTuple):
 
 def price_record(data: PriceData) -> PriceRecord:
     """Build a `PriceRecord` from the data of `fragment Price`."""
-    return _new(PriceRecord, (data["amount"], data["currency"]))
+    return _new(PriceRecord, (data["amount"], data.get("currency")))
 
 
 class ShelfItem(NamedTuple):
