@@ -299,8 +299,8 @@ async def test_every_series_of_a_real_shaped_account_is_stored_with_its_identity
     start = datetime(2024, 11, 18, tzinfo=LONDON)  # the second home's gas starts on the 20th
     end = start + timedelta(days=4)
     async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
-        # The store keys a series as discovery names it: no quality (Kraken's default applies).
-        expected = {(m.property_id, m.series._replace(quality=None), m.start_at.isoformat(),
+        # The store keys a series as Kraken's readings name it (quality COMBINED included).
+        expected = {(m.property_id, m.series, m.start_at.isoformat(),
                      str(m.value))
                     async for m in kraken.measurements(HOMES_ACCOUNT, start=start, end=end,
                                                        **every)}

@@ -9,6 +9,10 @@ Schema, version 1:
     series    one row per series: account_number, property_id and the series identity
               (utility, supply_point, device_id, register_id, direction, frequency, quality;
               '' where Kraken gives none, since SQL's NULLs never compare equal in a UNIQUE key),
+              complete as Kraken names it in `utilityFilters`: a field a filter may leave out
+              for Kraken's default is stored as that default (`KRAKEN_FILTER_DEFAULTS`), so a
+              series discovered without a quality and the same series read back with quality
+              COMBINED are one row, not two,
               first_seen_at / last_seen_at (when a sync last found it on the account), and
               fetched_until_us: readings are complete up to this instant (microseconds since the
               epoch, UTC), written in the same transaction as the readings it covers.
@@ -49,6 +53,35 @@ _MICROSECOND: Final = timedelta(microseconds=1)
 
 Row = tuple[int, int, str | None, str | None, str, str, str, str, str]
 """One reading as `_UPSERT` writes it: series_id, at_us, start_at, ... fetched_at."""
+
+
+KRAKEN_FILTER_DEFAULTS: Final[dict[str, Series]] = {
+    "electricity": Series(
+        "electricity",
+        direction=ReadingDirectionType.CONSUMPTION,
+        frequency=ReadingFrequencyType.RAW_INTERVAL,
+        quality=ReadingQualityType.COMBINED,
+    ),
+    "gas": Series("gas", frequency=ReadingFrequencyType.RAW_INTERVAL),
+}
+"""What Kraken's `ElectricityFiltersInput` / `GasFiltersInput` read when a field is left out
+(the schema's defaults; FACTS.md): the store completes a series' identity with them."""
+
+
+def identity(key: Series) -> Series:
+    """Return `key` complete: each field Kraken defaults, when None, set to Kraken's default.
+
+    The series a filter without a quality fetches is the one Kraken's readings name COMBINED:
+    one series, one identity. A utility this client does not know is returned as it is.
+    """
+    default = KRAKEN_FILTER_DEFAULTS.get(key.utility)
+    if default is None:
+        return key
+    return key._replace(
+        direction=default.direction if key.direction is None else key.direction,
+        frequency=default.frequency if key.frequency is None else key.frequency,
+        quality=default.quality if key.quality is None else key.quality,
+    )
 
 
 class StoreError(KrakenError):
@@ -103,7 +136,11 @@ class Store(Protocol):
     def series(
         self, account_number: str, property_id: str, key: Series, seen_at: datetime
     ) -> SeriesRecord:
-        """Return the stored series, adding it first if new, and record that it was seen."""
+        """Return the stored series, adding it first if new, and record that it was seen.
+
+        A series is keyed by `identity(key)`, so the same series named with or without
+        Kraken's defaults is one series.
+        """
         ...
 
     def write(
@@ -301,8 +338,17 @@ class SqliteStore:
     def series(
         self, account_number: str, property_id: str, key: Series, seen_at: datetime
     ) -> SeriesRecord:
-        """Return the stored series, adding it first if new, and record that it was seen."""
-        identity = (account_number, property_id, key.utility, *(_text(v) or "" for v in key[1:]))
+        """Return the stored series, adding it first if new, and record that it was seen.
+
+        `key` is stored complete (`identity`): the record's key has Kraken's defaults filled in.
+        """
+        complete = identity(key)
+        row_key = (
+            account_number,
+            property_id,
+            key.utility,
+            *(_text(v) or "" for v in complete[1:]),
+        )
         seen = seen_at.isoformat()
         try:
             with self._transaction():
@@ -311,13 +357,13 @@ class SqliteStore:
                     "device_id, register_id, direction, frequency, quality, first_seen_at, "
                     "last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT DO UPDATE SET last_seen_at = excluded.last_seen_at",
-                    (*identity, seen, seen),
+                    (*row_key, seen, seen),
                 )
                 row = self._db.execute(
                     f"SELECT {_SERIES_COLUMNS} FROM series WHERE account_number = ? AND "
                     "property_id = ? AND utility = ? AND supply_point = ? AND device_id = ? AND "
                     "register_id = ? AND direction = ? AND frequency = ? AND quality = ?",
-                    identity,
+                    row_key,
                 ).fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot record a series in {self.path}: {exc}") from exc
