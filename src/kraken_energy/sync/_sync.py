@@ -81,8 +81,9 @@ class SyncStats:
     requests: int = 0
     """HTTP requests sent, token requests included."""
     rate_limits: int = 0
-    """Answers to the sync's queries that were rate limits (HTTP 429 or KT-CT-1199); token
-    requests and reads of the allowance are not counted."""
+    """Answers that were rate limits (HTTP 429 or KT-CT-1199): to the sync's queries and to
+    token requests, each attempt counted; the client's own read of the allowance after a rate
+    limit is not."""
     allowance_left: int | None = None
     """Points of the hourly allowance left at the last read of `rateLimitInfo`, where known."""
     failures: list[tuple[str, str]] = field(default_factory=list)
