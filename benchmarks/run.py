@@ -6,11 +6,11 @@ Usage:
     python benchmarks/run.py --only parse,import   # a selection (prints; writes nothing)
     python benchmarks/run.py --runs 9 --output /tmp/BENCHMARKS.md
 
-Benchmarks: parse, import, schema, fetch, memory, cli, sync (see each bench_*.py). A full run (no
---quick, no --only) rewrites BENCHMARKS.md at the repository root; partial runs write only to an
-explicit --output. Exit status: 0 when the suite ran (whatever its PASS/FAIL verdicts; --strict
-makes a FAIL exit 1), 2 on bad arguments. Not part of the test suite: speed is measured here, not
-asserted in unit tests.
+Benchmarks: parse, import, schema, fetch, memory, cli, cli-fetch, sync (see each bench_*.py). A
+full run (no --quick, no --only) rewrites BENCHMARKS.md at the repository root; partial runs write
+only to an explicit --output. Exit status: 0 when the suite ran (whatever its PASS/FAIL verdicts;
+--strict makes a FAIL exit 1), 2 on bad arguments. Not part of the test suite: speed is measured
+here, not asserted in unit tests.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 
 import bench_cli
+import bench_cli_fetch
 import bench_fetch
 import bench_import
 import bench_memory
@@ -40,6 +41,7 @@ BENCHMARKS: dict[str, ModuleType] = {
         bench_fetch,
         bench_memory,
         bench_cli,
+        bench_cli_fetch,
         bench_sync,
     )
 }

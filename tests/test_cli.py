@@ -714,7 +714,12 @@ def test_installed_command_help_and_version() -> None:
 
 
 def _options() -> list[tuple[str, click.Option]]:
-    commands = {"kraken": kraken_group, **kraken_group.commands}
+    context = click.Context(kraken_group)  # every command, the lazily loaded ones too
+    commands: dict[str, click.Command] = {"kraken": kraken_group}
+    for name in kraken_group.list_commands(context):
+        command = kraken_group.get_command(context, name)
+        assert command is not None, name
+        commands[name] = command
     return [
         (f"{name} {param.opts[0]}", param)
         for name, command in commands.items()

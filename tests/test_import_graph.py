@@ -118,3 +118,26 @@ def test_the_package_has_no_import_cycle() -> None:
     graph = import_graph()
     assert "kraken_energy._client" in graph  # the walk found the package's modules
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])
+
+
+def _type_checking_imports(tree: ast.Module) -> dict[str, str]:
+    """Map each name imported under `if TYPE_CHECKING:` to the absolute module it comes from."""
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and _type_checking_only(node):
+            for stmt in node.body:
+                if isinstance(stmt, ast.ImportFrom):
+                    source = f"{PACKAGE}.{stmt.module}" if stmt.level else stmt.module or ""
+                    found.update({alias.asname or alias.name: source for alias in stmt.names})
+    return found
+
+
+def test_each_lazy_name_loads_from_where_type_checkers_are_told() -> None:
+    """`kraken_energy`'s lazy table and its TYPE_CHECKING imports name the same module per name,
+    and every name of `__all__` resolves."""
+    tree = ast.parse((ROOT / "__init__.py").read_text(encoding="utf-8"))
+
+    told = _type_checking_imports(tree)
+
+    assert told == kraken_energy._LAZY
+    assert all(getattr(kraken_energy, name) is not None for name in kraken_energy.__all__)

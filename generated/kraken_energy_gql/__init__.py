@@ -274,4 +274,3 @@ __all__ = [
     "ViewerAccountsAccountInterface",
     "ViewerAccountsAccountType",
 ]
-from kraken_energy import _codegen_runtime

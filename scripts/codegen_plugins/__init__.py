@@ -18,7 +18,7 @@ run, with the reason for each:
   takes typed `retry=`, `timeout=` and `deadline=` options and hands all of it to
   `run_operation`.
 - `PackageInitPlugin`: the lazy package `__init__` is typed, exports the synthesised classes,
-  and imports the runtime last, so the generated modules always find it loaded.
+  and imports nothing more, so `kraken_energy_gql.enums` loads without httpx or pydantic.
 - `RecordsPlugin`: `records.py`, the models' shapes as wire `TypedDict`s, flat fragments as
   frozen records, and `[tool.kraken-codegen.flat-records]` (a `__typename` union field as one
   record, e.g. `Measurement`).

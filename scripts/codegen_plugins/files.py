@@ -12,6 +12,7 @@ from graphql import (
 )
 
 from ._common import (
+    ENUMS_RUNTIME,
     HEADER,
     RUNTIME,
     _add_import,
@@ -44,7 +45,11 @@ class HeaderPlugin(Plugin):
 
 
 class OpenEnumsPlugin(Plugin):
-    """Every enum derives from `OpenEnum`: unknown values are kept, not rejected."""
+    """Every enum derives from `OpenEnum`: unknown values are kept, not rejected.
+
+    `OpenEnum` comes from a module of the standard library alone, so the enums module imports
+    without httpx or pydantic (the `kraken` command's `--help` lists enum values).
+    """
 
     def generate_enum(self, class_def: ast.ClassDef, enum_type: GraphQLEnumType) -> ast.ClassDef:
         class_def.bases = [ast.Name("OpenEnum")]
@@ -56,12 +61,16 @@ class OpenEnumsPlugin(Plugin):
             for stmt in module.body
             if not (isinstance(stmt, ast.ImportFrom) and stmt.module == "enum")
         ]
-        _add_import(module, ["OpenEnum"], RUNTIME)
+        _add_import(module, ["OpenEnum"], ENUMS_RUNTIME)
         return module
 
 
 class PackageInitPlugin(Plugin):
-    """The lazy `__init__`: typed, and importing the runtime once everything is defined."""
+    """The lazy `__init__`, typed.
+
+    It imports nothing else: `import kraken_energy_gql.enums` loads the package `__init__` and
+    the enums alone, and each model module loads the runtime it needs when it is imported.
+    """
 
     def generate_init_module(self, module: ast.Module) -> ast.Module:
         for stmt in module.body:
@@ -71,10 +80,4 @@ class PackageInitPlugin(Plugin):
             elif isinstance(stmt, ast.FunctionDef) and stmt.name == "__dir__":
                 stmt.returns = ast.Subscript(ast.Name("list"), ast.Name("str"))
         _add_import(module, ["Any"], "typing")
-        # Last, once `__getattr__` exists: the runtime imports kraken_energy, whose client needs
-        # `kraken_energy_gql.Client`. Every generated module is then imported with it loaded.
-        # ariadne-codegen formats the init without removing unused imports, and an import block
-        # after the definitions is sorted in place, so it stays last.
-        package, name = RUNTIME.rsplit(".", 1)
-        module.body.append(ast.ImportFrom(package, [ast.alias(name)], 0))
         return ast.fix_missing_locations(module)

@@ -8,77 +8,27 @@ Example:
     >>> async with KrakenClient() as kraken:
     ...     result = await kraken.get_account(account_number="A-F523797D")
 
+Only `__version__` and the defaults of `_constants` load with the package; every other name
+loads on first use, through `__getattr__` (PEP 562, as pydantic's own `__init__` does). The
+first `from kraken_energy import KrakenClient` loads the client stack (httpx, pydantic, the
+generated package) at once, as an eager import would: an async caller pays the same. What this
+pays for is the `kraken` command: importing `kraken_energy.cli` runs this module first, and an
+eager one would load that stack (about 0.25 s) for `kraken --help`, `--version` and usage
+errors, which never talk to Kraken. The measurement pipeline (`_measurements`, `_pages`) and
+the sync load on their own first use, after the client.
 """
 
 from typing import TYPE_CHECKING, Any
 
-from ._auth import DEFAULT_REFRESH_MARGIN_SECONDS, KrakenAuth
-from ._client import ClientOptions, KrakenClient
 from ._constants import (
+    DEFAULT_CONCURRENCY,
     DEFAULT_CONNECT_TIMEOUT_SECONDS,
     DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MEASUREMENTS_PAGE_SIZE,
     DEFAULT_READ_TIMEOUT_SECONDS,
     DEFAULT_REQUEST_DEADLINE_SECONDS,
     DEFAULT_URL,
 )
-from ._credentials import (
-    BRANDS,
-    APIKey,
-    Brand,
-    Credential,
-    EmailPassword,
-    OAuthClientCredentials,
-    OrganizationSecretKey,
-    PreSignedKey,
-    RefreshToken,
-    Token,
-)
-from ._errors import (
-    ApplicationError,
-    AuthenticationFailedError,
-    AuthorizationError,
-    ConnectError,
-    ConnectionDroppedError,
-    DeadlineExceededError,
-    FieldProblem,
-    GraphQLError,
-    HTTPStatusError,
-    InvalidArgumentError,
-    InvalidResponseError,
-    KrakenError,
-    NotFoundError,
-    PaginationError,
-    QueryTooComplexError,
-    RateLimitedError,
-    RequestTimeoutError,
-    ResponseTooLargeError,
-    ServiceUnavailableError,
-    TokenExpiredError,
-    TransportError,
-    ValidationError,
-)
-from ._pager import Paginator
-from ._pagination import (
-    Connection,
-    IncompleteFetchError,
-    InconsistentPagesError,
-    MissingPageError,
-    PaginationLoopError,
-    RepeatedPageError,
-)
-from ._ratelimit import FetchStats
-from ._retry import (
-    DEFAULT_BACKOFF_INITIAL_SECONDS,
-    DEFAULT_BACKOFF_MAX_SECONDS,
-    DEFAULT_COOLDOWN_MAX_SECONDS,
-    DEFAULT_COOLDOWN_MIN_SECONDS,
-    DEFAULT_COOLDOWN_RESET_SECONDS,
-    DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_MAX_RATE_LIMITED_ATTEMPTS,
-    DEFAULT_MAX_RETRY_SECONDS,
-    RetryPolicy,
-)
-from ._retry import set_testing as set_retry_testing
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -89,23 +39,147 @@ if TYPE_CHECKING:
         ReadingStatisticTypeEnum,
     )
 
-    from ._measurements import (
-        DEFAULT_CONCURRENCY,
-        DEFAULT_MEASUREMENTS_PAGE_SIZE,
-        PROPERTY_MEASUREMENTS,
-        ElectricityFilter,
-        GasFilter,
+    from ._auth import DEFAULT_REFRESH_MARGIN_SECONDS, KrakenAuth
+    from ._client import ClientOptions, KrakenClient
+    from ._credentials import (
+        BRANDS,
+        APIKey,
+        Brand,
+        Credential,
+        EmailPassword,
+        OAuthClientCredentials,
+        OrganizationSecretKey,
+        PreSignedKey,
+        RefreshToken,
+        Token,
     )
+    from ._errors import (
+        ApplicationError,
+        AuthenticationFailedError,
+        AuthorizationError,
+        ConnectError,
+        ConnectionDroppedError,
+        DeadlineExceededError,
+        FieldProblem,
+        GraphQLError,
+        HTTPStatusError,
+        InvalidArgumentError,
+        InvalidResponseError,
+        KrakenError,
+        NotFoundError,
+        PaginationError,
+        QueryTooComplexError,
+        RateLimitedError,
+        RequestTimeoutError,
+        ResponseTooLargeError,
+        ServiceUnavailableError,
+        TokenExpiredError,
+        TransportError,
+        ValidationError,
+    )
+    from ._measurements import PROPERTY_MEASUREMENTS, ElectricityFilter, GasFilter
+    from ._pager import Paginator
     from ._pages import Cost, Measurement, MeasurementStatistic, SeriesFilters
+    from ._pagination import (
+        Connection,
+        IncompleteFetchError,
+        InconsistentPagesError,
+        MissingPageError,
+        PaginationLoopError,
+        RepeatedPageError,
+    )
+    from ._ratelimit import FetchStats
+    from ._retry import (
+        DEFAULT_BACKOFF_INITIAL_SECONDS,
+        DEFAULT_BACKOFF_MAX_SECONDS,
+        DEFAULT_COOLDOWN_MAX_SECONDS,
+        DEFAULT_COOLDOWN_MIN_SECONDS,
+        DEFAULT_COOLDOWN_RESET_SECONDS,
+        DEFAULT_MAX_ATTEMPTS,
+        DEFAULT_MAX_RATE_LIMITED_ATTEMPTS,
+        DEFAULT_MAX_RETRY_SECONDS,
+        RetryPolicy,
+    )
+    from ._retry import set_testing as set_retry_testing
     from ._series import PropertySeries, Series, account_series
     from .sync import AllowanceExhaustedError, StoreError
 
-# The measurement pipeline and its types load on first use, keeping `import kraken_energy` fast.
+# Where each name lives: `__getattr__` imports it from there on first use.
 _LAZY = {
+    **dict.fromkeys(("DEFAULT_REFRESH_MARGIN_SECONDS", "KrakenAuth"), "kraken_energy._auth"),
+    **dict.fromkeys(("ClientOptions", "KrakenClient"), "kraken_energy._client"),
     **dict.fromkeys(
         (
-            "DEFAULT_CONCURRENCY",
-            "DEFAULT_MEASUREMENTS_PAGE_SIZE",
+            "BRANDS",
+            "APIKey",
+            "Brand",
+            "Credential",
+            "EmailPassword",
+            "OAuthClientCredentials",
+            "OrganizationSecretKey",
+            "PreSignedKey",
+            "RefreshToken",
+            "Token",
+        ),
+        "kraken_energy._credentials",
+    ),
+    **dict.fromkeys(
+        (
+            "ApplicationError",
+            "AuthenticationFailedError",
+            "AuthorizationError",
+            "ConnectError",
+            "ConnectionDroppedError",
+            "DeadlineExceededError",
+            "FieldProblem",
+            "GraphQLError",
+            "HTTPStatusError",
+            "InvalidArgumentError",
+            "InvalidResponseError",
+            "KrakenError",
+            "NotFoundError",
+            "PaginationError",
+            "QueryTooComplexError",
+            "RateLimitedError",
+            "RequestTimeoutError",
+            "ResponseTooLargeError",
+            "ServiceUnavailableError",
+            "TokenExpiredError",
+            "TransportError",
+            "ValidationError",
+        ),
+        "kraken_energy._errors",
+    ),
+    **dict.fromkeys(("Paginator",), "kraken_energy._pager"),
+    **dict.fromkeys(
+        (
+            "Connection",
+            "IncompleteFetchError",
+            "InconsistentPagesError",
+            "MissingPageError",
+            "PaginationLoopError",
+            "RepeatedPageError",
+        ),
+        "kraken_energy._pagination",
+    ),
+    **dict.fromkeys(("FetchStats",), "kraken_energy._ratelimit"),
+    **dict.fromkeys(
+        (
+            "DEFAULT_BACKOFF_INITIAL_SECONDS",
+            "DEFAULT_BACKOFF_MAX_SECONDS",
+            "DEFAULT_COOLDOWN_MAX_SECONDS",
+            "DEFAULT_COOLDOWN_MIN_SECONDS",
+            "DEFAULT_COOLDOWN_RESET_SECONDS",
+            "DEFAULT_MAX_ATTEMPTS",
+            "DEFAULT_MAX_RATE_LIMITED_ATTEMPTS",
+            "DEFAULT_MAX_RETRY_SECONDS",
+            "RetryPolicy",
+        ),
+        "kraken_energy._retry",
+    ),
+    "set_retry_testing": "kraken_energy._retry",  # its `set_testing`
+    **dict.fromkeys(
+        (
             "PROPERTY_MEASUREMENTS",
             "ElectricityFilter",
             "GasFilter",
@@ -128,6 +202,8 @@ _LAZY = {
         "kraken_energy_gql.enums",
     ),
 }
+_RENAMED = {"set_retry_testing": "set_testing"}
+"""Names exported under another name than their module's."""
 
 
 def __getattr__(name: str) -> Any:
@@ -136,7 +212,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'kraken_energy' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
     globals()[name] = value
     return value
 

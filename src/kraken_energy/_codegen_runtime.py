@@ -9,7 +9,8 @@ The generated code imports everything here; nothing here reads generated code ba
 * `KrakenBaseClient` sends one JSON POST per operation over httpx; `KrakenClient` overrides
   `run_operation` with the project's pipeline (argument checks, retries, errors, logging).
 * Kraken adds enum values and union or interface members without notice, so the generated
-  models keep them instead of failing: every generated enum derives from `OpenEnum`, and every
+  models keep them instead of failing: every generated enum derives from `OpenEnum` (in
+  `_open_enum`, which needs only the standard library), and every
   `__typename` union ends with a fallback member whose `typename__` is checked by `not_typename`.
 """
 
@@ -18,15 +19,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Annotated, Any, Final, Generic, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, Self, TypeVar
 
 import httpx
 from kraken_energy_gql.base_model import UNSET, BaseModel
 from pydantic import AfterValidator, GetCoreSchemaHandler
 from pydantic_core import core_schema, to_jsonable_python
+
+# Defined apart, with the standard library only, so the generated enums import without httpx and
+# pydantic (the `kraken` command's option choices are those enums' values).
+from ._open_enum import MAX_REMEMBERED_UNKNOWN_VALUES as MAX_REMEMBERED_UNKNOWN_VALUES
+from ._open_enum import OpenEnum as OpenEnum
 
 if TYPE_CHECKING:
     from ._retry import RetryPolicy
@@ -95,44 +100,6 @@ class _ExactInJson:
 
 ExactDecimal = Annotated[Decimal, _ExactInJson]
 """Kraken's `Decimal` scalar: exact, and refused when a JSON answer sends it as a number."""
-
-
-MAX_REMEMBERED_UNKNOWN_VALUES: Final = 256
-"""Unknown values one open enum remembers (as the same object each time); more are kept too,
-as a fresh pseudo-member each time they arrive."""
-
-
-class OpenEnum(StrEnum):
-    """A string enum that keeps values it does not know as pseudo-members.
-
-    An unknown value becomes a member that compares equal to its raw string and is not listed
-    by iteration; `is_known` tells them apart.
-
-    Example:
-        >>> class Colour(OpenEnum):
-        ...     RED = "RED"
-        >>> Colour("TEAL").is_known, Colour("TEAL") == "TEAL", list(Colour)
-        (False, True, [<Colour.RED: 'RED'>])
-    """
-
-    @classmethod
-    def _missing_(cls, value: object) -> Any:
-        if not isinstance(value, str):
-            return None
-        member = str.__new__(cls, value)
-        member._name_ = value
-        member._value_ = value
-        # Cached so that the same unknown value is the same object; iteration does not show it.
-        # Past the bound, new unknown values are still kept (equal to their string), just not
-        # remembered: a server sending endless new values cannot grow memory without end.
-        if len(cls._value2member_map_) - len(cls.__members__) < MAX_REMEMBERED_UNKNOWN_VALUES:
-            cls._value2member_map_[value] = member
-        return member
-
-    @property
-    def is_known(self) -> bool:
-        """Whether this value was in the schema the client was generated from."""
-        return self._name_ in type(self).__members__
 
 
 def not_typename(*known: str) -> Any:

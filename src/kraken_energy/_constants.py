@@ -1,4 +1,8 @@
-"""Defaults of the client, named once: endpoints and timeouts."""
+"""Defaults of the client, named once: endpoints, timeouts and the measurement fetch.
+
+Standard library only: the `kraken` command shows these defaults in `--help` without loading
+the client.
+"""
 
 from typing import Final
 
@@ -22,3 +26,10 @@ Twice the read timeout, so a slow but steady 1000-reading page still arrives."""
 DEFAULT_MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
 """The largest answer body read (decoded). A 1000-reading measurements page with statistics
 is a few megabytes; an account page holds one per property. Reading stops past this."""
+
+DEFAULT_MEASUREMENTS_PAGE_SIZE: Final = 1000
+"""First page size tried: Kraken's documented measurements example asks for 1000; a refusal
+(KT-CT-1202/1203) falls back to 100 and is remembered by the client."""
+
+DEFAULT_CONCURRENCY: Final = 8
+"""Windows fetched at once. Each request costs the same rate-limit points whatever its size."""

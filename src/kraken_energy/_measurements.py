@@ -46,6 +46,7 @@ from kraken_energy_gql.input_types import (
     UtilityFiltersInput,
 )
 
+from ._constants import DEFAULT_CONCURRENCY, DEFAULT_MEASUREMENTS_PAGE_SIZE
 from ._errors import InvalidArgumentError, NotFoundError
 from ._pager import Page, fetch_page, follow
 from ._pages import (
@@ -70,13 +71,6 @@ if TYPE_CHECKING:
     from ._pipeline import Pipeline
 
 logger = logging.getLogger("kraken_energy")
-
-DEFAULT_MEASUREMENTS_PAGE_SIZE: Final = 1000
-"""First page size tried: Kraken's documented measurements example asks for 1000; a refusal
-(KT-CT-1202/1203) falls back to 100 and is remembered by the client."""
-
-DEFAULT_CONCURRENCY: Final = 8
-"""Windows fetched at once. Each request costs the same rate-limit points whatever its size."""
 
 PROPERTY_MEASUREMENTS: Final[Connection[GetPropertyMeasurements]] = Connection(
     field=FIELD,

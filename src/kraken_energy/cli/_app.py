@@ -1,29 +1,32 @@
-"""The click commands of `kraken`, and `run`, which turns every outcome into an exit status."""
+"""The click commands of `kraken`, and `run`, which turns every outcome into an exit status.
+
+`kraken --help`, `--version` and each command's `--help` load click and the standard library
+alone: the client (httpx, pydantic, the generated models) and rich load when a command runs.
+`sync` and `export` live in `_sync`, which needs the store and the client at import, so the
+group loads that module only when one of them is asked for (`LazyGroup`).
+"""
 
 from __future__ import annotations
 
-import asyncio
+import importlib
 import io
 import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 import click
 
-from .. import (
-    AuthenticationFailedError,
-    GraphQLError,
-    InvalidArgumentError,
-    KrakenError,
-    __version__,
-)
-from . import _accounts, _sandbox
+from .._version import __version__
+from . import _sandbox
 from ._common import State, open_client, verbose_option
 from ._measure import measurements
 from ._redact import Redactor, disable_debug_logging
-from ._sync import export_command, sync_command
+
+if TYPE_CHECKING:
+    from .. import GraphQLError
+    from ._accounts import Account
 
 EXIT_OK: Final = 0
 EXIT_FAILURE: Final = 1
@@ -57,20 +60,29 @@ def _run(state: State, argv: Sequence[str]) -> int:
         return _fail(state, exc, exc.format_message(), EXIT_FAILURE)
     except (click.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         return _fail(state, None, "interrupted", EXIT_INTERRUPTED)
-    except InvalidArgumentError as exc:
-        return _fail(state, exc, str(exc), EXIT_FAILURE)
-    except GraphQLError as exc:
-        return _fail(state, exc, str(exc) + _hint(exc, state), EXIT_FAILURE)
-    except KrakenError as exc:
-        return _fail(state, exc, f"{type(exc).__name__}: {exc}", EXIT_FAILURE)
     except BrokenPipeError:  # the reader left (`| head`): stop quietly, as `yes | head` does
         _detach_stdout()
         return EXIT_BROKEN_PIPE
-    except (OSError, RuntimeError) as exc:
-        return _fail(state, exc, f"{type(exc).__name__}: {exc}", EXIT_FAILURE)
-    except Exception as exc:  # a defect: still one line, the traceback with -v
-        return _fail(state, exc, f"unexpected {type(exc).__name__}: {exc}", EXIT_FAILURE)
+    except Exception as exc:
+        return _fail(state, exc, _describe(exc, state), EXIT_FAILURE)
     return status if isinstance(status, int) else EXIT_OK
+
+
+def _describe(exc: Exception, state: State) -> str:
+    """Say what failed: a Kraken error by its kind, any other by its type (a defect's as such)."""
+    # The error tree loads with the client, so it is loaded already when one of its errors
+    # was raised; importing it here keeps it out of --help and usage errors.
+    from .. import GraphQLError, InvalidArgumentError, KrakenError
+
+    if isinstance(exc, InvalidArgumentError):
+        return str(exc)
+    if isinstance(exc, GraphQLError):
+        return str(exc) + _hint(exc, state)
+    if isinstance(exc, KrakenError):
+        return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, OSError | RuntimeError):
+        return f"{type(exc).__name__}: {exc}"
+    return f"unexpected {type(exc).__name__}: {exc}"  # a defect: still one line, traceback with -v
 
 
 def _detach_stdout() -> None:
@@ -92,6 +104,8 @@ def _fail(state: State, exc: BaseException | None, message: str, status: int) ->
 
 def _hint(exc: GraphQLError, state: State) -> str:
     """Point to the fix of the errors a user can fix themselves."""
+    from .. import AuthenticationFailedError
+
     if isinstance(exc, AuthenticationFailedError):
         return " (check the credential in KRAKEN_API_KEY, KRAKEN_EMAIL/KRAKEN_PASSWORD, ...)"
     if exc.operation_name == "getViewerAccounts" and exc.error_type == "AUTHORIZATION":
@@ -108,7 +122,67 @@ Examples:
 """
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
+class LazyGroup(click.Group):
+    """A group whose `lazy` commands load from their module when first asked for.
+
+    click's documented lazy loading (`list_commands`, `get_command`), and the group's help lists
+    a command not loaded yet by its summary, so `kraken --help` loads none of them. A test
+    checks each summary against its command's own short help.
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+        """Command name -> (`module:attribute` of the command, its summary for the help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Name every command, loaded or not, in order."""
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return the command, loading its module first when it is a lazy one."""
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, attribute = self.lazy[cmd_name][0].partition(":")
+            command = getattr(importlib.import_module(module, __package__), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{self.lazy[cmd_name][0]} is not a click command")
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the commands with their short help, as click does, without loading lazy ones."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)  # click's own spacing
+        rows = []
+        for name in names:
+            # A command not loaded yet is shortened as click shortens its loaded help.
+            command = self.commands.get(name) or click.Command(name, help=self.lazy[name][1])
+            if not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+LAZY_COMMANDS: Final = {
+    "sync": (
+        "._sync:sync_command",
+        "Bring a local store up to date with every series of many accounts.",
+    ),
+    "export": (
+        "._sync:export_command",
+        "Write the stored readings in series and time order, streaming, as JSON lines or CSV.",
+    ),
+}
+"""The commands whose module loads the store and the client at import."""
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=LAZY_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXAMPLES,
+)
 @click.version_option(__version__, "--version", prog_name="kraken", message="%(prog)s %(version)s")
 @click.option(
     "--url",
@@ -139,8 +213,6 @@ def kraken(state: State, url: str | None, brand: str | None) -> None:
 
 
 kraken.add_command(measurements)
-kraken.add_command(sync_command)
-kraken.add_command(export_command)
 
 
 # --- kraken accounts -------------------------------------------------------------------------
@@ -171,6 +243,11 @@ def accounts(state: State, account: str | None, output_format: str) -> None:
     """
     if account is None and state.environ.get("KRAKEN_ORGANIZATION_SECRET_KEY"):
         raise click.UsageError("an organization key has no viewer: pass --account A-...")
+    # Loaded once the options are good: --help and usage errors need neither asyncio nor rich.
+    import asyncio
+
+    from . import _accounts
+
     found = asyncio.run(_discover(state, account))
     if output_format == "json":
         _accounts.write_json(found, sys.stdout)
@@ -178,7 +255,7 @@ def accounts(state: State, account: str | None, output_format: str) -> None:
         _accounts.write_tree(found, sys.stdout)
 
 
-async def _discover(state: State, account: str | None) -> list[_accounts.Account]:
+async def _discover(state: State, account: str | None) -> list[Account]:
     async with open_client(state, {}) as kraken:
         if account is not None:
             result = await kraken.get_account(account_number=account)

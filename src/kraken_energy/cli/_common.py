@@ -7,13 +7,15 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import httpx
 
-from .. import DEFAULT_CONNECT_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS, KrakenClient
+from .._constants import DEFAULT_CONNECT_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS
 from ._redact import Redactor, enable_debug_logging
+
+if TYPE_CHECKING:
+    from .. import KrakenClient
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,6 +56,11 @@ async def open_client(
     state: State, event_hooks: dict[str, list[Callable[..., Any]]]
 ) -> AsyncIterator[KrakenClient]:
     """Yield a client for the configured endpoint, with `event_hooks` on its HTTP client."""
+    # The client stack loads with the first command that talks to Kraken: not for --help.
+    import httpx
+
+    from .. import KrakenClient
+
     timeout = httpx.Timeout(DEFAULT_READ_TIMEOUT_SECONDS, connect=DEFAULT_CONNECT_TIMEOUT_SECONDS)
     async with httpx.AsyncClient(timeout=timeout, event_hooks=event_hooks) as http:
         yield KrakenClient.from_env(state.environ, http_client=http)

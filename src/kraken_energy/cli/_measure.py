@@ -1,8 +1,12 @@
-"""`kraken measurements`: every reading of an account in a range, streamed as it is fetched."""
+"""`kraken measurements`: every reading of an account in a range, streamed as it is fetched.
+
+This module reads and checks the options with click and the standard library alone; the fetch
+(`_fetch`, with the client, httpx and pydantic) loads only once they are good, so `--help` and
+usage errors answer without loading the client.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,16 +16,9 @@ from zoneinfo import ZoneInfo
 import click
 from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType, ReadingQualityType
 
-from .. import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_MEASUREMENTS_PAGE_SIZE,
-    ElectricityFilter,
-    GasFilter,
-    InvalidArgumentError,
-)
-from ._common import State, open_client, verbose_option
-from ._output import FORMATS, Writer, destination, make_writer
-from ._progress import FetchProgress
+from .._constants import DEFAULT_CONCURRENCY, DEFAULT_MEASUREMENTS_PAGE_SIZE
+from ._common import State, verbose_option
+from ._output import FORMATS
 from ._times import day, instant, order_mistake, range_mistake, zone
 
 EXAMPLES = """\b
@@ -31,7 +28,6 @@ Examples:
   kraken measurements --account A-F523797D --start 2024-10-01T00:00:00 \\
       --end 2024-10-07T00:00:00 --format csv --output week.csv
 """
-
 
 
 def _choice(enum: type[Any]) -> click.Choice[str]:
@@ -202,19 +198,23 @@ def measurements(
         "property_id": property_id,
         "page_size": page_size,
         "concurrency": concurrency,
-        **_filters(utility, frequency, direction, quality, supply_point, device_id, register_id),
     }
+    if utility == "gas":
+        for option, value in (("--direction", direction), ("--quality", quality)):
+            if value is not None:
+                raise click.UsageError(f"{option} applies to electricity only, not --utility gas")
     show = sys.stderr.isatty() if progress is None else progress
-    # Every page is one series' (getPropertyMeasurements): none comes with an account answer.
-    tracker = FetchProgress(account, show and sys.stderr.isatty(), account_level=False)
-    with destination(output, sys.stdout) as stream:
-        writer = make_writer(output_format, stream, account)
-        count = asyncio.run(_fetch(state, account, arguments, writer, tracker))
-        writer.finish()
+    # Loaded once the options are read and checked: --help and usage errors need no client.
+    from ._fetch import fetch, filters
+
+    arguments |= filters(
+        utility, frequency, direction, quality, supply_point, device_id, register_id
+    )
+    count, summary = fetch(state, account, arguments, output_format, output, show=show)
     if count == 0:
         click.echo(_nothing(account, first or start_on, after or end_on, timezone, given), err=True)
-    if show:
-        click.echo(tracker.stats.summary(str(output) if output else "stdout"), err=True)
+    if summary is not None:
+        click.echo(summary, err=True)
 
 
 def _nothing(
@@ -228,66 +228,3 @@ def _nothing(
         f"No readings for {account} from {first} to {last} ({timezone.key})"
         f"{'; filters: ' + filters if filters else ''}."
     )
-
-
-async def _fetch(
-    state: State, account: str, arguments: dict[str, Any], writer: Writer, tracker: FetchProgress
-) -> int:
-    count = 0
-    with tracker:
-        async with open_client(state, tracker.event_hooks) as kraken:
-            try:
-                readings = kraken.measurements(account, on_total=tracker.total, **arguments)
-                async for reading in readings:
-                    writer.write(reading)
-                    tracker.row(reading)
-                    count += 1
-            except InvalidArgumentError as exc:
-                # Checked before any measurement request: the arguments, or a filter that
-                # matches none of the account's series (the message lists its supply points).
-                raise click.UsageError(str(exc)) from exc
-    return count
-
-
-def _filters(
-    utility: str | None,
-    frequency: str | None,
-    direction: str | None,
-    quality: str | None,
-    supply_point: str | None,
-    device_id: str | None,
-    register_id: str | None,
-) -> dict[str, ElectricityFilter | GasFilter]:
-    """Build the `electricity=` and `gas=` arguments the filter options describe (or none).
-
-    No option: every series. `--frequency` alone: every series, at that frequency. Any other
-    option narrows to one utility (electricity unless `--utility gas`).
-    """
-    narrowing = (direction, quality, supply_point, device_id, register_id)
-    if utility is None and all(value is None for value in narrowing):
-        if frequency is None:
-            return {}
-        every = ReadingFrequencyType(frequency)
-        return {
-            "electricity": ElectricityFilter(frequency=every),
-            "gas": GasFilter(frequency=every),
-        }
-    common: dict[str, Any] = {
-        "supply_point": supply_point,
-        "device_id": device_id,
-        "register_id": register_id,
-    }
-    if frequency is not None:
-        common["frequency"] = ReadingFrequencyType(frequency)
-    if (utility or "electricity") == "gas":
-        for option, value in (("--direction", direction), ("--quality", quality)):
-            if value is not None:
-                raise click.UsageError(f"{option} applies to electricity only, not --utility gas")
-        return {"gas": GasFilter(**common)}
-    return {
-        "electricity": ElectricityFilter(
-            direction=ReadingDirectionType(direction) if direction else None,
-            quality=ReadingQualityType(quality) if quality else None,
-            **common,
-        )
-    }

@@ -11,16 +11,18 @@ renamed over `PATH` at the end and removed on failure.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Final, Protocol, TextIO
+from typing import TYPE_CHECKING, Final, Protocol, TextIO
 
-from .. import Measurement
+if TYPE_CHECKING:
+    from .. import Measurement, Series
 
 SeriesKey = tuple[tuple[str, str | None], ...]
 """A series as (name, value) pairs, e.g. `(("property", "308641"), ("utility", "gas"), ...)`."""
@@ -107,14 +109,29 @@ class Writer(Protocol):
 
 
 class JsonLinesWriter:
-    """One JSON object per line, keys in `COLUMNS` order; absent values are `null`."""
+    """One JSON object per line, keys in `COLUMNS` order; absent values are `null`.
+
+    The line is `json.dumps(record(measurement))`, assembled without building that dict: the
+    seven series cells are encoded once per series (see `_SeriesCells`), the unit and source
+    once per distinct value, and the times and value are ISO 8601 and decimal text, which JSON
+    needs no escaping for.
+    """
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
+        self._series = _SeriesCells(_json_series)
+        self._text = _Encoded(json.dumps)
 
     def write(self, measurement: Measurement) -> None:
         """Write the reading as one line."""
-        self._stream.write(json.dumps(record(measurement)) + "\n")
+        start, end, text = measurement.start_at, measurement.end_at, self._text
+        start_at = "null" if start is None else '"' + start.isoformat() + '"'
+        end_at = "null" if end is None else '"' + end.isoformat() + '"'
+        self._stream.write(
+            f'{self._series.get(measurement)}"start_at": {start_at}, "end_at": {end_at}, '
+            f'"read_at": "{measurement.read_at.isoformat()}", "value": "{measurement.value!s}", '
+            f'"unit": {text.get(measurement.unit)}, "source": {text.get(measurement.source)}}}\n'
+        )
 
     def finish(self) -> None:
         """Flush the stream."""
@@ -122,20 +139,104 @@ class JsonLinesWriter:
 
 
 class CsvWriter:
-    """A header row of `COLUMNS`, then one row per reading; absent values are empty cells."""
+    """A header row of `COLUMNS`, then one row per reading; absent values are empty cells.
+
+    Each row is what `csv.DictWriter` writes for `record(measurement)`, assembled from cells the
+    csv module quoted: the seven series cells once per series, the unit and source once per
+    distinct value. Times and values hold no delimiter, quote or line break, so need no quoting.
+    """
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
-        self._csv = csv.DictWriter(stream, fieldnames=COLUMNS, lineterminator="\n")
-        self._csv.writeheader()
+        csv.writer(stream, lineterminator="\n").writerow(COLUMNS)
+        self._series = _SeriesCells(_csv_series)
+        self._text = _Encoded(_csv_cell)
 
     def write(self, measurement: Measurement) -> None:
         """Write the reading as one row."""
-        self._csv.writerow(record(measurement))
+        start, end, text = measurement.start_at, measurement.end_at, self._text
+        start_at = "" if start is None else start.isoformat()
+        end_at = "" if end is None else end.isoformat()
+        self._stream.write(
+            f"{self._series.get(measurement)}{start_at},{end_at},"
+            f"{measurement.read_at.isoformat()},{measurement.value!s},"
+            f"{text.get(measurement.unit)},{text.get(measurement.source)}\n"
+        )
 
     def finish(self) -> None:
         """Flush the stream."""
         self._stream.flush()
+
+
+class _SeriesCells:
+    """The encoded series cells of readings, computed once per (property, series).
+
+    Readings arrive series by series, and the readings of one page share their `property_id`
+    and `series` objects, so the last pair is recognised by identity; other pairs are kept by
+    value (a fetch has a handful of series).
+    """
+
+    def __init__(self, encode: Callable[[dict[str, str | None]], str]) -> None:
+        self._encode = encode
+        self._known: dict[tuple[str, Series], str] = {}
+        self._last: tuple[str, Series, str] | None = None
+
+    def get(self, measurement: Measurement) -> str:
+        """Return the encoded cells of the reading's series, ready for the rest of its row."""
+        property_id, series = measurement.property_id, measurement.series
+        last = self._last
+        if last is not None and last[0] is property_id and last[1] is series:
+            return last[2]
+        key = (property_id, series)
+        encoded = self._known.get(key)
+        if encoded is None:
+            cells = record(measurement)
+            encoded = self._known[key] = self._encode(
+                {name: cells[name] for name in SERIES_COLUMNS}
+            )
+        self._last = (property_id, series, encoded)
+        return encoded
+
+
+class _Encoded:
+    """An encoding of strings, remembered for the last few hundred distinct values."""
+
+    def __init__(self, encode: Callable[[str], str]) -> None:
+        self._encode = encode
+        self._known: dict[str, str] = {}
+
+    def get(self, text: str) -> str:
+        """Return `text` encoded."""
+        encoded = self._known.get(text)
+        if encoded is None:
+            if len(self._known) >= REMEMBERED_TEXTS:  # a server inventing units cannot grow memory
+                self._known.clear()
+            encoded = self._known[text] = self._encode(text)
+        return encoded
+
+
+REMEMBERED_TEXTS: Final = 256
+"""Distinct units and sources each writer remembers the encoding of (Kraken sends a few)."""
+
+SERIES_COLUMNS: Final = COLUMNS[:7]
+"""The columns every reading of a series shares: `property_id` to `frequency`."""
+
+
+def _json_series(cells: dict[str, str | None]) -> str:
+    """Encode the series cells as the start of a JSON line: `{"property_id": ..., `."""
+    return json.dumps(cells)[:-1] + ", "
+
+
+def _csv_series(cells: dict[str, str | None]) -> str:
+    """Encode the series cells as the start of a CSV row, quoted as the csv module does."""
+    return "".join(_csv_cell(value or "") + "," for value in cells.values())
+
+
+def _csv_cell(text: str) -> str:
+    """Encode one cell as the csv module does in a row of several (quoted only when needed)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow((text, ""))
+    return buffer.getvalue()[:-2]  # the cell, without the empty cell's comma and the newline
 
 
 class TableWriter:

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn
 from rich.text import Text
 
-from .. import Measurement
+from .. import Measurement, Series
 from ._output import SeriesKey, series_key
 
 PAGE_OPERATIONS: Final = frozenset({"getMeasurements", "getPropertyMeasurements"})
@@ -123,6 +123,8 @@ class FetchProgress:
         self._pages: dict[str, int] = {}
         self._pending: dict[str, int] = {}
         self._current: str | None = None
+        self._last_series: Series | None = None
+        self._last_property: str | None = None
         if live:
             self._progress = Progress(
                 TextColumn("{task.description}"),
@@ -207,9 +209,18 @@ class FetchProgress:
         )
 
     def row(self, measurement: Measurement) -> None:
-        """Count one reading written."""
+        """Count one reading written.
+
+        Called for every reading, so without a display it only counts: a reading's series is
+        looked at only when its `property_id` or `series` object differs from the previous
+        reading's (the readings of a page share both objects).
+        """
         self.stats.rows += 1
-        self.stats.series.add(series_key(measurement))
+        if measurement.series is not self._last_series or measurement.property_id is not (
+            self._last_property
+        ):
+            self._last_series, self._last_property = measurement.series, measurement.property_id
+            self.stats.series.add(series_key(measurement))
         if self._progress is None:
             return
         property_id = measurement.property_id

@@ -73,4 +73,3 @@ __all__ = [
     "ShelfPartsItemsItem",
     "ShelfPartsPrice",
 ]
-from kraken_energy import _codegen_runtime
