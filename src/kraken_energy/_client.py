@@ -340,11 +340,13 @@ class KrakenClient(Client):
 
     @property
     def rate_limits_met(self) -> int:
-        """How many answers to this client's operations were rate limits (KT-CT-1199, HTTP 429).
+        """How many answers to this client's requests were rate limits (KT-CT-1199, HTTP 429).
 
-        Token requests and the client's own reads of the allowance are not counted.
+        Token requests count (each rate-limited attempt, retried or not); the client's own
+        read of the allowance after a rate limit does not.
         """
-        return self._cooldown.rate_limits
+        tokens = self._auth.rate_limits if isinstance(self._auth, KrakenAuth) else 0
+        return self._cooldown.rate_limits + tokens
 
     def __repr__(self) -> str:
         auth = type(self._auth).__name__ if self._auth is not None else None

@@ -9,6 +9,10 @@ Schema, version 1:
     series    one row per series: account_number, property_id and the series identity
               (utility, supply_point, device_id, register_id, direction, frequency, quality;
               '' where Kraken gives none, since SQL's NULLs never compare equal in a UNIQUE key),
+              complete as Kraken names it in `utilityFilters`: a field a filter may leave out
+              for Kraken's default is stored as that default (`KRAKEN_FILTER_DEFAULTS`), so a
+              series discovered without a quality and the same series read back with quality
+              COMBINED are one row, not two,
               first_seen_at / last_seen_at (when a sync last found it on the account), and
               fetched_until_us: readings are complete up to this instant (microseconds since the
               epoch, UTC), written in the same transaction as the readings it covers.
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +49,39 @@ SCHEMA_VERSION: Final = 1
 """The store schema this version of the package writes; older stores are migrated on open."""
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+
+Row = tuple[int, int, str | None, str | None, str, str, str, str, str]
+"""One reading as `_UPSERT` writes it: series_id, at_us, start_at, ... fetched_at."""
+
+
+KRAKEN_FILTER_DEFAULTS: Final[dict[str, Series]] = {
+    "electricity": Series(
+        "electricity",
+        direction=ReadingDirectionType.CONSUMPTION,
+        frequency=ReadingFrequencyType.RAW_INTERVAL,
+        quality=ReadingQualityType.COMBINED,
+    ),
+    "gas": Series("gas", frequency=ReadingFrequencyType.RAW_INTERVAL),
+}
+"""What Kraken's `ElectricityFiltersInput` / `GasFiltersInput` read when a field is left out
+(the schema's defaults; FACTS.md): the store completes a series' identity with them."""
+
+
+def identity(key: Series) -> Series:
+    """Return `key` complete: each field Kraken defaults, when None, set to Kraken's default.
+
+    The series a filter without a quality fetches is the one Kraken's readings name COMBINED:
+    one series, one identity. A utility this client does not know is returned as it is.
+    """
+    default = KRAKEN_FILTER_DEFAULTS.get(key.utility)
+    if default is None:
+        return key
+    return key._replace(
+        direction=default.direction if key.direction is None else key.direction,
+        frequency=default.frequency if key.frequency is None else key.frequency,
+        quality=default.quality if key.quality is None else key.quality,
+    )
 
 
 class StoreError(KrakenError):
@@ -99,7 +136,11 @@ class Store(Protocol):
     def series(
         self, account_number: str, property_id: str, key: Series, seen_at: datetime
     ) -> SeriesRecord:
-        """Return the stored series, adding it first if new, and record that it was seen."""
+        """Return the stored series, adding it first if new, and record that it was seen.
+
+        A series is keyed by `identity(key)`, so the same series named with or without
+        Kraken's defaults is one series.
+        """
         ...
 
     def write(
@@ -204,8 +245,27 @@ _UPSERT: Final = """
 
 def microseconds(instant: datetime) -> int:
     """`instant` (timezone-aware) as whole microseconds since the epoch, in UTC."""
-    delta = instant - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (instant - _EPOCH) // _MICROSECOND
+
+
+def _rows(series_id: int, readings: Iterable[Reading], fetched_at: str) -> Iterator[Row]:
+    """Yield the readings as `_UPSERT`'s parameters, one at a time, for `executemany`.
+
+    The hot path of a sync (a few microseconds a reading): one pass, no list of rows held.
+    """
+    for r in readings:
+        start, end, read_at = r.start_at, r.end_at, r.read_at
+        yield (
+            series_id,
+            ((read_at if start is None else start) - _EPOCH) // _MICROSECOND,
+            None if start is None else start.isoformat(),
+            None if end is None else end.isoformat(),
+            read_at.isoformat(),
+            str(r.value),  # a Decimal keeps the digits Kraken sent: str gives them back
+            r.unit,
+            r.source,
+            fetched_at,
+        )
 
 
 def from_microseconds(value: int) -> datetime:
@@ -278,8 +338,17 @@ class SqliteStore:
     def series(
         self, account_number: str, property_id: str, key: Series, seen_at: datetime
     ) -> SeriesRecord:
-        """Return the stored series, adding it first if new, and record that it was seen."""
-        identity = (account_number, property_id, key.utility, *(_text(v) or "" for v in key[1:]))
+        """Return the stored series, adding it first if new, and record that it was seen.
+
+        `key` is stored complete (`identity`): the record's key has Kraken's defaults filled in.
+        """
+        complete = identity(key)
+        row_key = (
+            account_number,
+            property_id,
+            key.utility,
+            *(_text(v) or "" for v in complete[1:]),
+        )
         seen = seen_at.isoformat()
         try:
             with self._transaction():
@@ -288,13 +357,13 @@ class SqliteStore:
                     "device_id, register_id, direction, frequency, quality, first_seen_at, "
                     "last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT DO UPDATE SET last_seen_at = excluded.last_seen_at",
-                    (*identity, seen, seen),
+                    (*row_key, seen, seen),
                 )
                 row = self._db.execute(
                     f"SELECT {_SERIES_COLUMNS} FROM series WHERE account_number = ? AND "
                     "property_id = ? AND utility = ? AND supply_point = ? AND device_id = ? AND "
                     "register_id = ? AND direction = ? AND frequency = ? AND quality = ?",
-                    identity,
+                    row_key,
                 ).fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot record a series in {self.path}: {exc}") from exc
@@ -315,25 +384,10 @@ class SqliteStore:
         Raises:
             StoreError: the write failed; nothing of it was kept.
         """
-        at = fetched_at.isoformat()
-        rows = [
-            (
-                series_id,
-                microseconds(r.start_at if r.start_at is not None else r.read_at),
-                None if r.start_at is None else r.start_at.isoformat(),
-                None if r.end_at is None else r.end_at.isoformat(),
-                r.read_at.isoformat(),
-                str(r.value),  # a Decimal keeps the digits Kraken sent: str gives them back
-                r.unit,
-                r.source,
-                at,
-            )
-            for r in readings
-        ]
         try:
             with self._transaction():
                 before = self._db.total_changes
-                self._db.executemany(_UPSERT, rows)
+                self._db.executemany(_UPSERT, _rows(series_id, readings, fetched_at.isoformat()))
                 written = self._db.total_changes - before
                 self._db.execute(
                     "UPDATE series SET fetched_until_us = max(coalesce(fetched_until_us, 0), ?) "
