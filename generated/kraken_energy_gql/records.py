@@ -868,10 +868,13 @@ def measurement_record(
             data["unit"],
             data["readAt"],
             data["source"],
-            Built(
-                statistic_record,
-                meta_data_.get("statistics") if meta_data_ is not None else None,
-            ),
+            Built(statistic_record, statistics_data_)
+            if (
+                statistics_data_ := (
+                    meta_data_.get("statistics") if meta_data_ is not None else None
+                )
+            )
+            else (),
             kind if meta_data_ is not None else None,
             start_at,
             end_at,

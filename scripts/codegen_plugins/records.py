@@ -427,7 +427,7 @@ class _FlatRecord:
             for name, (inner_key, inner_type) in self.plugin._fields(inner).items():
                 item = self.plugin._item(outer, inner, inner_key)
                 annotation_text, value = self._column(item, inner_type, name)
-                if value.startswith("Built("):  # built from nothing when the object is null
+                if "Built(" in value:  # built from nothing when the object is null
                     lazy = value.replace(item, f"{item} if {outer} is not None else None")
                     columns[name] = (annotation_text, lazy)
                 elif value.startswith("tuple("):
@@ -476,7 +476,10 @@ class _FlatRecord:
         if "list" in text and attribute in self.lazy:
             self.plugin.runtime.add("Built")
             # Typed as a Sequence: a record made by hand may hold a plain tuple (equal to Built's).
-            return f"Sequence[{record}]", f"Built({build}, {item})"
+            # An empty or absent list is the empty tuple (it equals an empty Built): no object
+            # per record when Kraken sent none or was not asked (`@include`).
+            lazy = f"{attribute}_data_"
+            return f"Sequence[{record}]", f"Built({build}, {lazy}) if ({lazy} := {item}) else ()"
         if "list" in text:
             value = f"tuple({build}(x) for x in {item} or () if x is not None)"
             return f"tuple[{record}, ...]", value
