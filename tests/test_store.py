@@ -16,12 +16,11 @@ from kraken_energy_gql.enums import (
 )
 
 from kraken_energy import Series
+from kraken_energy.sync._interface import StoreError, identity
 from kraken_energy.sync._store import (
     SCHEMA_VERSION,
     SqliteStore,
-    StoreError,
     from_microseconds,
-    identity,
     microseconds,
 )
 

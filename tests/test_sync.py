@@ -129,9 +129,9 @@ async def test_an_unknown_account_fails_alone(fake: FakeKraken, tmp_path: Path) 
     assert stats.failures[0][0] == "A-NOSUCH00" and "NotFoundError" in stats.failures[0][1]
 
 
-async def test_rate_limits_during_a_sync_leave_the_store_exact(fake: FakeKraken,
-                                                                tmp_path: Path) -> None:
+async def test_rate_limits_during_a_sync_leave_the_store_exact(tmp_path: Path) -> None:
     """Every 5th request rate-limited and tokens expiring: the store is exact, each counted."""
+    fake = unmetered()  # its own: the fault counts requests from the fake's first
     fake.faults.add(TooManyRequests(every=5))
     fake.expire_tokens_after(uses=7)
     stats = await run_sync(fake, tmp_path / "s.db", since=SINCE, until=UNTIL, concurrency=3)

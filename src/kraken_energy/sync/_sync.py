@@ -44,6 +44,7 @@ from .._errors import (
 )
 from .._measurements import ElectricityFilter, GasFilter
 from .._series import PropertySeries, account_series
+from ._interface import Store
 from ._pacing import (
     ALLOWANCE_CHECK_EVERY,
     DEFAULT_ALLOWANCE_RESERVE,
@@ -51,7 +52,6 @@ from ._pacing import (
     AllowancePlanner,
     Pacer,
 )
-from ._store import Store
 
 logger = logging.getLogger("kraken_energy.sync")
 
