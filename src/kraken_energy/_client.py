@@ -42,9 +42,9 @@ if TYPE_CHECKING:  # the measurement pipeline loads on first use, not with the p
     from kraken_energy_gql.base_model import BaseModel
 
     from ._codegen_runtime import Operation
-    from ._measurements import ElectricityFilter, GasFilter
     from ._pages import Measurement
     from ._ratelimit import FetchStats
+    from ._request import ElectricityFilter, GasFilter
     from ._series import PropertySeries
 
 R = TypeVar("R")
@@ -268,7 +268,8 @@ class KrakenClient(Client):
             ...         electricity=ElectricityFilter(frequency=ReadingFrequencyType.DAY_INTERVAL)):
             ...     print(reading.start_at, reading.value)
         """
-        from ._measurements import fetch_measurements, plan
+        from ._measurements import fetch_measurements
+        from ._request import plan
 
         request = plan(
             start, end, start_on, end_on, timezone, electricity, gas, page_size, concurrency,

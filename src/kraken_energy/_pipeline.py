@@ -29,7 +29,7 @@ through `Pipeline.call`, whose steps read top to bottom:
 One `KrakenClient.measurements()` call, from arguments to records:
 
 1. `KrakenClient.measurements` checks the range, timezone, page size and concurrency
-   (`_measurements.plan`) and returns `_measurements.fetch_measurements(pipeline, ...)`;
+   (`_request.plan`) and returns `_measurements.fetch_measurements(pipeline, ...)`;
 2. `fetch_measurements` makes the fetch's limiter (`AdaptiveConcurrency(concurrency)`) and a
    `_Fetch` holding it with this pipeline, then runs `_measurements._batches`;
 3. `_batches` calls `_measurements.discover`, which sends `getAccount` through `Pipeline.call`

@@ -42,7 +42,7 @@ from .._errors import (
     NotFoundError,
     RateLimitedError,
 )
-from .._measurements import ElectricityFilter, GasFilter
+from .._request import ElectricityFilter, GasFilter
 from .._series import PropertySeries, account_series
 from ._interface import Store
 from ._pacing import (
