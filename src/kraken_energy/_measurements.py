@@ -44,11 +44,12 @@ from ._errors import NotFoundError
 from ._pager import Page, fetch_page, follow
 from ._pages import (
     FIELD,
+    PAGE_DECODER,
     Measurement,
+    SkimPage,
     check_complete,
     check_repeats,
     last_end,
-    property_page,
     records,
 )
 from ._pagination import Connection, PageSizes, RepeatGuard
@@ -60,9 +61,10 @@ from ._windows import has_buckets, windows
 
 if TYPE_CHECKING:
     from kraken_energy_gql import GetPropertyMeasurements
-    from kraken_energy_gql.records import GetPropertyMeasurementsData, MeasurementPageData
+    from kraken_energy_gql.records import MeasurementPageSkimData
 
     from ._pipeline import Pipeline
+    from ._record_runtime import DeferredPage
 
 logger = logging.getLogger("kraken_energy")
 
@@ -138,16 +140,17 @@ class _Fetch:
     sizes: PageSizes
     limiter: AdaptiveConcurrency
 
-    async def send(self, **variables: Any) -> GetPropertyMeasurementsData:
-        """Send one `getPropertyMeasurements` page request and return its typed `data`.
+    async def send(self, **variables: Any) -> SkimPage:
+        """Send one `getPropertyMeasurements` page request; return its data and its page.
 
         The request holds one of the limiter's slots while on the wire; its answer is decoded
-        after the slot is given back.
+        (`PAGE_DECODER`: statistics skipped, the bytes kept for them) after the slot is given
+        back.
         """
-        data: GetPropertyMeasurementsData = await self.pipeline.call(
-            GET_PROPERTY_MEASUREMENTS, variables, property_page(), limiter=self.limiter
+        page: SkimPage = await self.pipeline.call(
+            GET_PROPERTY_MEASUREMENTS, variables, PAGE_DECODER, limiter=self.limiter
         )
-        return data
+        return page
 
 
 async def _batches(
@@ -164,8 +167,10 @@ async def _batches(
     else:
         entries = list(series)
 
-    async def first_page(entry: PropertySeries) -> tuple[MeasurementPageData | None, int]:
-        data, size = await fetch_page(
+    async def first_page(
+        entry: PropertySeries,
+    ) -> tuple[MeasurementPageSkimData | None, DeferredPage | None, int]:
+        (data, deferred), size = await fetch_page(
             fetch.send,
             PROPERTY_MEASUREMENTS,
             fetch.sizes,
@@ -176,20 +181,21 @@ async def _batches(
             raise NotFoundError(
                 [{"message": f"No property {entry.property_id}."}], None, "getPropertyMeasurements"
             )
-        return data["property"]["measurements"], size
+        kept = deferred if request.statistics else None  # none asked for: the bytes go
+        return data["property"]["measurements"], kept, size
 
     firsts = [page async for page in _in_order(first_page, entries, request.concurrency)]
     if on_total is not None:  # every total at once, so progress knows the whole fetch's size
         totals: dict[str, tuple[int, int]] = {}
-        for entry, (page, size) in zip(entries, firsts, strict=True):
+        for entry, (page, _, size) in zip(entries, firsts, strict=True):
             count, _ = totals.get(entry.property_id, (0, size))
             totals[entry.property_id] = (count + (page["totalCount"] if page else 0), size)
         for identifier, (count, size) in totals.items():
             on_total(identifier, count, size)
-    for entry, (page, size) in zip(entries, firsts, strict=True):
+    for entry, (page, deferred, size) in zip(entries, firsts, strict=True):
         if page is None:
             continue
-        first = records(entry.property_id, entry.series, page)
+        first = records(entry.property_id, entry.series, page, deferred)
         guard = RepeatGuard()
         check_repeats(guard, entry.property_id, page, first, (request.start, request.end), 1)
         received = len(first)
@@ -205,7 +211,7 @@ async def _batches(
 async def _rest_of_series(
     fetch: _Fetch,
     entry: PropertySeries,
-    first: MeasurementPageData,
+    first: MeasurementPageSkimData,
     request: Request,
     guard: RepeatGuard,
 ) -> AsyncIterator[list[Measurement]]:
@@ -260,7 +266,7 @@ async def _pages(
         PROPERTY_MEASUREMENTS,
         fetch.sizes,
         variables,
-        _reader(entry),
+        _reader(entry, request.statistics),
         page_size=request.page_size,
         cursor=cursor,
         guard=guard,
@@ -271,18 +277,20 @@ async def _pages(
 
 
 def _reader(
-    entry: PropertySeries,
-) -> Callable[[GetPropertyMeasurementsData], Page[list[Measurement]] | None]:
+    entry: PropertySeries, statistics: bool
+) -> Callable[[SkimPage], Page[list[Measurement]] | None]:
     """Return the decoder of one series' pages: its readings as records, keyed for the guards.
 
-    It runs after the page's request has given its limiter slot back.
+    It runs after the page's request has given its limiter slot back. With `statistics`, each
+    reading keeps its page's `DeferredPage` to read its statistics from when first asked.
     """
 
-    def read(data: GetPropertyMeasurementsData) -> Page[list[Measurement]] | None:
+    def read(answer: SkimPage) -> Page[list[Measurement]] | None:
+        data, deferred = answer
         page = data["property"]["measurements"] if data["property"] else None
         if page is None:
             return None
-        readings = records(entry.property_id, entry.series, page)
+        readings = records(entry.property_id, entry.series, page, deferred if statistics else None)
         return Page(
             items=readings,
             cursors=[edge["cursor"] for edge in page["edges"] if edge is not None],
