@@ -47,6 +47,7 @@ from ._pages import (
     PAGE_DECODER,
     Measurement,
     SkimPage,
+    bound,
     check_complete,
     check_repeats,
     last_end,
@@ -294,8 +295,8 @@ def _reader(
         return Page(
             items=readings,
             cursors=[edge["cursor"] for edge in page["edges"] if edge is not None],
-            first=readings[0] if readings else None,
-            last=readings[-1] if readings else None,
+            first=bound(readings[0]) if readings else None,
+            last=bound(readings[-1]) if readings else None,
             has_next=page["pageInfo"]["hasNextPage"],
             end_cursor=page["pageInfo"]["endCursor"],
         )

@@ -191,6 +191,15 @@ def last_end(connection: MeasurementPageSkimData) -> datetime | None:
     return cast(EdgeNodeIntervalMeasurementTypeSkimData, node)["endAt"]
 
 
+def bound(reading: Measurement) -> tuple[Any, ...]:
+    """Key a page's first or last reading for the repeat guard: its series, times and value.
+
+    Not the whole record: hashing that would read its statistics (a second validation of the
+    page, for a key).
+    """
+    return (reading.series, reading.start_at, reading.read_at, reading.value)
+
+
 def check_repeats(
     guard: RepeatGuard,
     property_id: str,
@@ -201,7 +210,7 @@ def check_repeats(
 ) -> None:
     """Raise RepeatedPageError when the page holds readings received before in the fetch."""
     cursors = [edge["cursor"] for edge in page["edges"] if edge is not None]
-    first, last = (readings[0], readings[-1]) if readings else (None, None)
+    first, last = (bound(readings[0]), bound(readings[-1])) if readings else (None, None)
     if guard.repeated(cursors, first, last):
         raise RepeatedPageError(
             "the page repeats readings already received",
