@@ -57,6 +57,12 @@ class FakeKrakenConfig:
             Kraken's by kind of viewer (50,000 for an account user).
         result_cache_size: Fault-free query answers kept to answer again without executing
             (least recently used go first); benchmarks raise it so the fake's work is not timed.
+            The memo is shared by the process's fakes (it holds the largest size any asked
+            for): fakes with the same schema, scenario (compared by ``repr``, exact where
+            ``==`` is not) and ``max_page_size`` answer each other's queries at the same
+            half-hour of their clocks. Faulted, rate-limited, unauthenticated and erroneous
+            answers, mutations and ``rateLimitInfo`` are never memoised. 0 turns it off for
+            this fake.
 
     """
 
