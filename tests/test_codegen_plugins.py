@@ -135,14 +135,15 @@ def test_a_union_without_its_flat_record_names_the_fix(tmp_path: Path) -> None:
         generate.build_package(tmp_path / "out", root=project)
 
 
-def test_lazy_and_given_flat_record_fields_change_only_how_records_are_built(
+def test_deferred_and_given_flat_record_fields_change_only_how_records_are_built(
     tmp_path: Path,
 ) -> None:
-    """Without `lazy` and `given`, statistics are built eagerly and kind inside the builder."""
+    """Without `deferred` and `given`, statistics and kind are built inside the builder and no
+    page is read skimmed."""
     project = _copy(ROOT, tmp_path / "project", ["schema.graphql", "pyproject.toml"])
     config = project / "pyproject.toml"
     text = config.read_text()
-    for option in ('lazy = ["statistics"]\n', 'given = ["kind"]\n'):
+    for option in ('deferred = ["statistics"]\n', 'given = ["kind"]\n'):
         assert option in text
         text = text.replace(option, "")
     config.write_text(text)
@@ -150,9 +151,12 @@ def test_lazy_and_given_flat_record_fields_change_only_how_records_are_built(
     ours = (ROOT / "generated" / "kraken_energy_gql" / "records.py").read_text()
     builder = ours[ours.index("def measurement_record("):]
     eager_builder = eager[eager.index("def measurement_record("):]
-    assert "statistics: Sequence[StatisticRecord]" in ours and "Built(" in builder
-    assert "kind: Optional[SeriesFilters],\n) -> Measurement:" in builder
-    assert "statistics: tuple[StatisticRecord, ...]" in eager and "Built" not in eager
+    given = "kind: Optional[SeriesFilters],\n    statistics: Sequence[StatisticRecord],\n) ->"
+    assert given in builder
+    skimmed = "EdgeNodeIntervalMeasurementTypeSkimData, EdgeNodeMeasurementInterfaceSkimData"
+    assert skimmed in builder
+    assert '"statistics"' not in ours.split("MetaSkimData = TypedDict(")[1].split(")\n")[0]
+    assert "statistics: tuple[StatisticRecord, ...]" in eager and "SkimData" not in eager
     assert "kind: Optional" not in eager_builder.split(") -> Measurement:")[0]
     assert "series_filters_record(value)" in eager_builder
     assert '"value": DecimalText' in eager and '"value": ExactDecimal' not in eager

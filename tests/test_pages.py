@@ -10,6 +10,7 @@ from kraken_energy_gql import records as generated
 from kraken_energy_gql.records import MoneyRecord, StatisticRecord
 from pydantic import ValidationError
 
+import kraken_energy as kc
 from kraken_energy import (
     Cost,
     Measurement,
@@ -20,7 +21,7 @@ from kraken_energy import (
     Series,
     SeriesFilters,
 )
-from kraken_energy._pages import property_page, records
+from kraken_energy._pages import PAGE_DECODER, records, skim_page
 from kraken_energy._record_runtime import Built
 
 ASKED = Series("electricity", "2700008749510", direction=ReadingDirectionType.GENERATION,
@@ -38,6 +39,12 @@ def test_records_are_the_generated_records() -> None:
     assert SeriesFilters is generated.SeriesFilters
     assert StatisticRecord._fields == ("type_", "label", "description", "value",
                                        "cost_excl_tax", "cost_incl_tax")
+
+
+def read_page(raw: bytes) -> list:
+    """The page's readings as the measurement fetch reads them (statistics deferred)."""
+    data, deferred = PAGE_DECODER.validate_json(raw)["data"]
+    return records("7", ASKED, data["property"]["measurements"], deferred)
 
 
 def page(*nodes: dict) -> bytes:
@@ -64,8 +71,7 @@ NODE = {"__typename": "IntervalMeasurementType", "value": "6.525000", "unit": "k
 def test_records_equal_what_the_generated_models_read() -> None:
     """A page read by the hot path gives the same values as the generated models."""
     raw = page(NODE, dict(NODE, __typename="FutureMeasurementType"))
-    data = property_page().validate_json(raw)["data"]
-    fast = list(records("7", ASKED, data["property"]["measurements"]))
+    fast = read_page(raw)
     generated = GetPropertyMeasurements.model_validate(
         json.loads(raw)["data"]).property_.measurements.edges
     for record, edge in zip(fast, generated, strict=True):
@@ -82,8 +88,7 @@ def test_records_equal_what_the_generated_models_read() -> None:
 
 def test_measurements_are_frozen_hashable_and_keep_their_statistics() -> None:
     """A Measurement hashes, equals its twin, refuses assignment, and holds built statistics."""
-    data = property_page().validate_json(page(NODE, NODE))["data"]
-    first, twin = records("7", ASKED, data["property"]["measurements"])
+    first, twin = read_page(page(NODE, NODE))
     assert first == twin and hash(first) == hash(twin) and len({first, twin}) == 1
     assert first.statistics is first.statistics
     assert first.statistics[0] is first.statistics[0]  # built on first access, then kept
@@ -93,8 +98,7 @@ def test_measurements_are_frozen_hashable_and_keep_their_statistics() -> None:
 
 def test_statistics_equal_and_hash_as_the_tuple_of_their_records() -> None:
     """Lazily built statistics compare, hash and pickle as the tuple of records they hold."""
-    data = property_page().validate_json(page(NODE, dict(NODE, metaData=None)))["data"]
-    full, bare = records("7", ASKED, data["property"]["measurements"])
+    full, bare = read_page(page(NODE, dict(NODE, metaData=None)))
     expected = (StatisticRecord("BRAND_NEW", None, None, Decimal("0E-18"),
                                 MoneyRecord(Decimal("97.875000"), "GBP"), None),)
     assert full.statistics == expected and expected == full.statistics
@@ -105,18 +109,32 @@ def test_statistics_equal_and_hash_as_the_tuple_of_their_records() -> None:
 
 @pytest.mark.parametrize("number", [1.5, '"1.5.0"', '"NaN"', '"Infinity"', '" 1.5"', '""',
                                     '"1e9999999999999999999"'])
-def test_a_statistic_that_is_not_an_exact_decimal_fails_the_page(number: object) -> None:
-    """A statistic's number is checked when the page is read, though its record is built later."""
+def test_a_statistic_that_is_not_an_exact_decimal_fails_when_read(number: object) -> None:
+    """A statistic's number is checked when the statistics are first read: an
+    InvalidResponseError naming where, on every read; the reading itself stands."""
     raw = page(NODE).replace(b'"value": "0E-18"', f'"value": {number}'.encode())
-    with pytest.raises(ValidationError, match="decimal"):
-        property_page().validate_json(raw)
+    (reading,) = read_page(raw)
+    assert str(reading.value) == "6.525000"
+    for _ in range(2):
+        with pytest.raises(kc.InvalidResponseError, match=r"statistics\.0\.value.*decimal"):
+            len(reading.statistics)
+
+
+def test_statistics_are_read_from_the_page_once_for_all_its_readings() -> None:
+    """The first read of any reading's statistics validates the page once; the page's bytes
+    are then let go."""
+    first, second = read_page(page(NODE, dict(NODE, metaData=None)))
+    deferred = first.statistics._page  # type: ignore[attr-defined]
+    assert deferred is second.statistics._page  # type: ignore[attr-defined]
+    assert len(first.statistics) == 1 and deferred._raw is None
+    assert second.statistics == ()
 
 
 def test_interval_without_its_times_is_refused() -> None:
     """An IntervalMeasurementType without endAt fails validation, never becoming a point reading."""
     broken = {k: v for k, v in NODE.items() if k != "endAt"}
     with pytest.raises(ValidationError, match="endAt"):
-        property_page().validate_json(page(broken))
+        skim_page().validate_json(page(broken))
 
 
 def test_each_reading_names_its_series_completed_from_the_request() -> None:
@@ -126,8 +144,7 @@ def test_each_reading_names_its_series_completed_from_the_request() -> None:
     nodes = [NODE, dict(NODE, metaData={"statistics": [], "kind": gas}),
              dict(NODE, metaData={"statistics": [], "kind": None}),
              dict(NODE, metaData={"statistics": [], "kind": {"__typename": "HeatFiltersOutput"}})]
-    data = property_page().validate_json(page(*nodes))["data"]
-    read = records("7", ASKED, data["property"]["measurements"])
+    read = read_page(page(*nodes))
     assert read[0].series == ASKED._replace(device_id="30-EB-5A-FF-FF-E0-91-E8",
                                             quality=ReadingQualityType.COMBINED)
     assert read[0].kind == SeriesFilters("ElectricityFiltersOutput", None,
@@ -144,8 +161,7 @@ def test_each_reading_names_its_series_completed_from_the_request() -> None:
 
 def test_readings_of_one_series_share_their_filters_and_series() -> None:
     """The readings of one series on a page hold the same SeriesFilters and Series objects."""
-    data = property_page().validate_json(page(NODE, NODE, dict(NODE, metaData=None)))["data"]
-    first, second, bare = records("7", ASKED, data["property"]["measurements"])
+    first, second, bare = read_page(page(NODE, NODE, dict(NODE, metaData=None)))
     assert first.kind is second.kind and first.series is second.series
     assert first.kind == SeriesFilters("ElectricityFiltersOutput", None, "30-EB-5A-FF-FF-E0-91-E8",
                                        None, ReadingDirectionType.GENERATION,

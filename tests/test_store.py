@@ -9,13 +9,17 @@ from typing import NamedTuple
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType
+from kraken_energy_gql.enums import (
+    ReadingDirectionType,
+    ReadingFrequencyType,
+    ReadingQualityType,
+)
 
 from kraken_energy import Series
+from kraken_energy.sync._interface import StoreError, identity
 from kraken_energy.sync._store import (
     SCHEMA_VERSION,
     SqliteStore,
-    StoreError,
     from_microseconds,
     microseconds,
 )
@@ -25,6 +29,7 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 IMPORT = Series("electricity", "2700008749510", "30-EB", None,
                 ReadingDirectionType.CONSUMPTION, ReadingFrequencyType.THIRTY_MIN_INTERVAL)
 GAS = Series("gas", "7150", "40-AA", frequency=ReadingFrequencyType.THIRTY_MIN_INTERVAL)
+COMBINED_IMPORT = IMPORT._replace(quality=ReadingQualityType.COMBINED)
 
 
 class R(NamedTuple):
@@ -73,7 +78,19 @@ def test_series_are_added_once_and_absent_fields_round_trip_as_none(tmp_path: Pa
         other = store.series("A-1", "p1", IMPORT, NOW)
         assert first.id == again.id != other.id
         assert again.key == GAS and again.key.direction is None
-        assert [s.key for s in store.all_series("A-1")] == [IMPORT, GAS]  # electricity < gas
+        assert [s.key for s in store.all_series("A-1")] == [COMBINED_IMPORT, GAS]  # elec < gas
+
+
+def test_a_series_named_with_or_without_kraken_defaults_is_one_series(tmp_path: Path) -> None:
+    """Discovery's key (no quality) and the readings' (quality COMBINED) are one stored row."""
+    with SqliteStore(tmp_path / "s.db") as store:
+        discovered = store.series("A-1", "p1", IMPORT, NOW)
+        read_back = store.series("A-1", "p1", COMBINED_IMPORT, NOW)
+        exported = store.series("A-1", "p1", IMPORT._replace(direction=None), NOW)
+        assert discovered.id == read_back.id == exported.id
+        assert discovered.key == COMBINED_IMPORT
+        assert store.count() == (1, 0)
+        assert identity(GAS) == GAS  # gas has no direction nor quality to fill in
 
 
 def test_writing_the_same_readings_twice_leaves_one_row_each(tmp_path: Path) -> None:

@@ -1,11 +1,13 @@
 """sync(): every series of many accounts into the store, exactly once, incrementally."""
 
+import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 import kraken_energy as kc
@@ -127,15 +129,17 @@ async def test_an_unknown_account_fails_alone(fake: FakeKraken, tmp_path: Path) 
     assert stats.failures[0][0] == "A-NOSUCH00" and "NotFoundError" in stats.failures[0][1]
 
 
-async def test_rate_limits_during_a_sync_leave_the_store_exact(fake: FakeKraken,
-                                                                tmp_path: Path) -> None:
-    """Every 5th request rate-limited and tokens expiring: the store still equals the truth."""
+async def test_rate_limits_during_a_sync_leave_the_store_exact(tmp_path: Path) -> None:
+    """Every 5th request rate-limited and tokens expiring: the store is exact, each counted."""
+    fake = unmetered()  # its own: the fault counts requests from the fake's first
     fake.faults.add(TooManyRequests(every=5))
     fake.expire_tokens_after(uses=7)
     stats = await run_sync(fake, tmp_path / "s.db", since=SINCE, until=UNTIL, concurrency=3)
     limited = [r for r in fake.requests if "KT-CT-1199" in r.error_codes]
-    operations = [r for r in limited if r.operation_name not in ("obtainKrakenToken", "rateLimit")]
-    assert stats.rate_limits == len(operations) > 0  # token and allowance reads are not counted
+    tokens = [r for r in limited if r.operation_name == "obtainKrakenToken"]
+    reads = [r for r in limited if r.operation_name == "rateLimit"]
+    assert tokens and not reads  # a token request is among them; no read of the allowance
+    assert stats.rate_limits == len(limited)  # each counted: token requests too
     fake.faults.clear()
     with SqliteStore(tmp_path / "s.db") as store:
         rows = stored(store)
@@ -173,6 +177,47 @@ async def test_the_pacer_spaces_requests_evenly() -> None:
     for _ in range(4):
         await pacer.before_request(None)
     assert (pacer.requests, waits) == (4, [1.0, 2.0, 3.0])
+
+
+async def test_a_held_pacer_starts_no_request_until_the_hold_ends() -> None:
+    """Unpaced but held for 30 s: the first request waits the hold out, the next none."""
+    now = [100.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(clock=lambda: now[0], sleep=sleep)
+    pacer.hold(30.0)
+    for _ in range(3):
+        await pacer.before_request(None)
+    assert (pacer.requests, waits) == (3, [30.0])
+
+
+async def test_concurrent_workers_read_the_allowance_once_per_check(tmp_path: Path) -> None:
+    """Eight workers over 60 accounts: one rateLimitInfo read per 100 requests, not per worker."""
+    fake = FakeKraken(config=FakeKrakenConfig(max_page_size=100, points_per_request=17,
+                                              points_per_hour=17 * 100_000),
+                      scenario=scenario(60))
+    numbers = [f"A-{n:08X}" for n in range(1, 61)]
+    inner = fake.transport()
+
+    class Interleaving(httpx.AsyncBaseTransport):
+        """Yields to the other workers during each request, as a network round trip does."""
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            for _ in range(20):
+                await asyncio.sleep(0)
+            return await inner.handle_async_request(request)
+
+    http = httpx.AsyncClient(transport=Interleaving())
+    async with http, fake.client(auth=kc.APIKey(DEMO_API_KEY), http_client=http) as kraken:
+        with SqliteStore(tmp_path / "s.db") as store:
+            stats = await sync(kraken, store, numbers, since=date(2024, 10, 7), until=UNTIL)
+    reads = [r for r in fake.requests if r.operation_name == "rateLimit"]
+    assert stats.accounts_done == 60 and stats.requests > 100
+    assert len(reads) == 1 + (stats.requests - 1) // 100  # the first read, then one per 100
 
 
 HOUR_ENDS = 1_800_000_000 - 1_800_000_000 % 3600 + 3600
@@ -275,8 +320,8 @@ async def test_every_series_of_a_real_shaped_account_is_stored_with_its_identity
     start = datetime(2024, 11, 18, tzinfo=LONDON)  # the second home's gas starts on the 20th
     end = start + timedelta(days=4)
     async with fake.client(auth=kc.APIKey(DEMO_API_KEY)) as kraken:
-        # The store keys a series as discovery names it: no quality (Kraken's default applies).
-        expected = {(m.property_id, m.series._replace(quality=None), m.start_at.isoformat(),
+        # The store keys a series as Kraken's readings name it (quality COMBINED included).
+        expected = {(m.property_id, m.series, m.start_at.isoformat(),
                      str(m.value))
                     async for m in kraken.measurements(HOMES_ACCOUNT, start=start, end=end,
                                                        **every)}

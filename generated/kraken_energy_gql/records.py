@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, Field, JsonValue
 from typing_extensions import NotRequired, TypedDict
 
 from kraken_energy._codegen_runtime import ExactDecimal, not_typename
-from kraken_energy._record_runtime import Built, DecimalText
+from kraken_energy._record_runtime import DecimalText
 from kraken_energy._series import Series
 
 from .enums import (
@@ -631,6 +631,170 @@ TariffData = TypedDict(
         "displayName": Optional[str],
     },
 )
+EdgeNodeIntervalMeasurementTypeMetaDataSkimData = TypedDict(
+    "EdgeNodeIntervalMeasurementTypeMetaDataSkimData",
+    {
+        "kind": Optional[
+            Annotated[
+                Union[
+                    Annotated[
+                        Union[
+                            MetaKindElectricityFiltersOutputData,
+                            MetaKindEmbeddedElectricityFiltersOutputData,
+                            MetaKindGasFiltersOutputData,
+                        ],
+                        Field(discriminator="__typename"),
+                    ],
+                    MetaKindOtherData,
+                ],
+                Field(union_mode="left_to_right"),
+            ]
+        ]
+    },
+)
+EdgeNodeIntervalMeasurementTypeSkimData = TypedDict(
+    "EdgeNodeIntervalMeasurementTypeSkimData",
+    {
+        "startAt": AwareDatetime,
+        "endAt": AwareDatetime,
+        "durationInSeconds": int,
+        "__typename": Literal["IntervalMeasurementType"],
+        "value": DecimalText,
+        "unit": str,
+        "readAt": AwareDatetime,
+        "source": str,
+        "metaData": Optional[EdgeNodeIntervalMeasurementTypeMetaDataSkimData],
+    },
+)
+ReadingMetaDataSkimData = TypedDict(
+    "ReadingMetaDataSkimData",
+    {
+        "kind": Optional[
+            Annotated[
+                Union[
+                    Annotated[
+                        Union[
+                            MetaKindElectricityFiltersOutputData,
+                            MetaKindEmbeddedElectricityFiltersOutputData,
+                            MetaKindGasFiltersOutputData,
+                        ],
+                        Field(discriminator="__typename"),
+                    ],
+                    MetaKindOtherData,
+                ],
+                Field(union_mode="left_to_right"),
+            ]
+        ]
+    },
+)
+EdgeNodeMeasurementInterfaceSkimData = TypedDict(
+    "EdgeNodeMeasurementInterfaceSkimData",
+    {
+        "value": DecimalText,
+        "unit": str,
+        "readAt": AwareDatetime,
+        "source": str,
+        "metaData": Optional[ReadingMetaDataSkimData],
+        "__typename": Annotated[str, not_typename("IntervalMeasurementType")],
+    },
+)
+EdgeSkimData = TypedDict(
+    "EdgeSkimData",
+    {
+        "cursor": str,
+        "node": Optional[
+            Annotated[
+                Union[
+                    EdgeNodeIntervalMeasurementTypeSkimData,
+                    EdgeNodeMeasurementInterfaceSkimData,
+                ],
+                Field(union_mode="left_to_right"),
+            ]
+        ],
+    },
+)
+MeasurementPageEdgesSkimData = TypedDict(
+    "MeasurementPageEdgesSkimData",
+    {
+        "cursor": str,
+        "node": Optional[
+            Annotated[
+                Union[
+                    EdgeNodeIntervalMeasurementTypeSkimData,
+                    EdgeNodeMeasurementInterfaceSkimData,
+                ],
+                Field(union_mode="left_to_right"),
+            ]
+        ],
+    },
+)
+PropertyMeasurementsMeasurementsSkimData = TypedDict(
+    "PropertyMeasurementsMeasurementsSkimData",
+    {
+        "totalCount": int,
+        "edgeCount": int,
+        "pageInfo": MeasurementPagePageInfoData,
+        "edges": list[Optional[MeasurementPageEdgesSkimData]],
+    },
+)
+PropertyMeasurementsSkimData = TypedDict(
+    "PropertyMeasurementsSkimData",
+    {
+        "id": Optional[str],
+        "measurements": Optional[PropertyMeasurementsMeasurementsSkimData],
+    },
+)
+GetMeasurementsAccountSkimData = TypedDict(
+    "GetMeasurementsAccountSkimData",
+    {"properties": Optional[list[Optional[PropertyMeasurementsSkimData]]]},
+)
+GetMeasurementsSkimData = TypedDict(
+    "GetMeasurementsSkimData", {"account": Optional[GetMeasurementsAccountSkimData]}
+)
+GetPropertyMeasurementsSkimData = TypedDict(
+    "GetPropertyMeasurementsSkimData",
+    {"property": Optional[PropertyMeasurementsSkimData]},
+)
+MeasurementPageSkimData = TypedDict(
+    "MeasurementPageSkimData",
+    {
+        "totalCount": int,
+        "edgeCount": int,
+        "pageInfo": MeasurementPagePageInfoData,
+        "edges": list[Optional[MeasurementPageEdgesSkimData]],
+    },
+)
+MetaSkimData = TypedDict(
+    "MetaSkimData",
+    {
+        "kind": Optional[
+            Annotated[
+                Union[
+                    Annotated[
+                        Union[
+                            MetaKindElectricityFiltersOutputData,
+                            MetaKindEmbeddedElectricityFiltersOutputData,
+                            MetaKindGasFiltersOutputData,
+                        ],
+                        Field(discriminator="__typename"),
+                    ],
+                    MetaKindOtherData,
+                ],
+                Field(union_mode="left_to_right"),
+            ]
+        ]
+    },
+)
+ReadingSkimData = TypedDict(
+    "ReadingSkimData",
+    {
+        "value": DecimalText,
+        "unit": str,
+        "readAt": AwareDatetime,
+        "source": str,
+        "metaData": Optional[ReadingMetaDataSkimData],
+    },
+)
 
 
 class GasSeriesRecord(NamedTuple):
@@ -841,20 +1005,26 @@ class Measurement(NamedTuple):
 def measurement_record(
     property_id: str,
     series: Series,
-    data: Union[EdgeNodeIntervalMeasurementTypeData, EdgeNodeMeasurementInterfaceData],
+    data: Union[
+        EdgeNodeIntervalMeasurementTypeSkimData, EdgeNodeMeasurementInterfaceSkimData
+    ],
     kind: Optional[SeriesFilters],
+    statistics: Sequence[StatisticRecord],
 ) -> Measurement:
     """Build a `Measurement` from the data of any member of `Edge.node`.
 
     `kind`: built by the caller (`series_filters_record`),
     once for all the records that hold the same value.
+
+    `statistics`: read by the caller from the page when first needed (its
+    first validation skips it).
     """
     meta_data_ = data["metaData"]
     start_at: Optional[AwareDatetime] = None
     end_at: Optional[AwareDatetime] = None
     duration_in_seconds: Optional[int] = None
     if data["__typename"] == "IntervalMeasurementType":
-        member = cast(EdgeNodeIntervalMeasurementTypeData, data)
+        member = cast(EdgeNodeIntervalMeasurementTypeSkimData, data)
         start_at = member["startAt"]
         end_at = member["endAt"]
         duration_in_seconds = member["durationInSeconds"]
@@ -868,10 +1038,7 @@ def measurement_record(
             data["unit"],
             data["readAt"],
             data["source"],
-            Built(
-                statistic_record,
-                meta_data_.get("statistics") if meta_data_ is not None else None,
-            ),
+            statistics,
             kind if meta_data_ is not None else None,
             start_at,
             end_at,
@@ -882,6 +1049,8 @@ def measurement_record(
 
 GetAccountAccountData = AccountDetailsData
 GetMeasurementsAccountPropertiesData = PropertyMeasurementsData
+GetMeasurementsAccountPropertiesSkimData = PropertyMeasurementsSkimData
 GetPropertyMeasurementsPropertyData = PropertyMeasurementsData
+GetPropertyMeasurementsPropertySkimData = PropertyMeasurementsSkimData
 GetViewerAccountsViewerData = ViewerData
 RateLimitRateLimitInfoData = AllowanceData

@@ -50,6 +50,9 @@ class RecordsPlugin(Plugin):
         )
         self.runtime: set[str] = set()  # names records.py imports from RECORD_RUNTIME
         self.typing_extensions: set[str] = {"TypedDict"}  # and from typing_extensions
+        # Fragment -> response keys a flat record defers (`deferred`): its `<Class>SkimData`
+        # leave them out, so a page's first validation skips them without building them.
+        self.skipped: dict[str, set[str]] = {}
 
     def generate_fragments_module(
         self, module: ast.Module, fragments_definitions: dict[str, FragmentDefinitionNode]
@@ -86,19 +89,23 @@ class RecordsPlugin(Plugin):
             ast.ImportFrom("typing", [ast.alias("NamedTuple"), ast.alias("cast")], 0),
             ast.Assign([ast.Name("_new")], ast.Attribute(ast.Name("tuple"), "__new__"), lineno=0),
         ]
+        built = {name: _FlatRecord(self, name, spec) for name, spec in sorted(self.flat.items())}
+        skim = self._skimmed()
         for name in self._in_dependency_order():
             body.append(self._typed_dict(name))
+        for name in self._in_dependency_order():
+            if name in skim:
+                body.append(self._typed_dict(name, skim))
         extensions = [ast.alias(name) for name in sorted(self.typing_extensions)]
         body.insert(len(self.imports) + 2, ast.ImportFrom("typing_extensions", extensions, 0))
         for name in sorted(self._recordable()):
             body += self._record(name)
-        built = {name: _FlatRecord(self, name, spec) for name, spec in sorted(self.flat.items())}
-        statements = {name: record.build() for name, record in built.items()}
+        statements = {name: record.build(skim) for name, record in built.items()}
         imported = sorted({i for record in built.values() for i in record.imports})
-        imported += [(RECORD_RUNTIME, name) for name in sorted(self.runtime)]
+        imported += [(RECORD_RUNTIME, name) for name in sorted(self.runtime - {"Sequence"})]
         if "DecimalText" in self.runtime:
             imported.append(("decimal", "Decimal"))
-        if "Built" in self.runtime:
+        if "Sequence" in self.runtime:
             imported.append(("collections.abc", "Sequence"))
         at = len(self.imports) + 1  # after the generated imports, before the records
         body[at:at] = [ast.ImportFrom(module, [ast.alias(name)], 0) for module, name in imported]
@@ -115,6 +122,12 @@ class RecordsPlugin(Plugin):
             emit(name)
         for alias, target in sorted(self.aliases.items()):
             body.append(ast.Assign([ast.Name(f"{alias}Data")], ast.Name(f"{target}Data"), lineno=0))
+            if target in skim:
+                body.append(
+                    ast.Assign(
+                        [ast.Name(f"{alias}SkimData")], ast.Name(f"{target}SkimData"), lineno=0
+                    )
+                )
         code = ast.unparse(ast.fix_missing_locations(ast.Module(body, [])))
         (package / "records.py").write_text(f"{HEADER}\n\n{format_code(code)}", encoding="utf-8")
         return [*generated_files, "records.py"]
@@ -194,8 +207,31 @@ class RecordsPlugin(Plugin):
             visit(name)
         return ordered
 
-    def _wire(self, annotation: ast.expr, suffix: str) -> ast.expr:
-        """The annotation with model classes replaced by their `Data` (or `Record`) names."""
+    def _skip(self, name: str) -> set[str]:
+        """Response keys a class's `SkimData` leaves out (those its fragment defers)."""
+        return self.skipped.get(self._fragment_of(name), set())
+
+    def _skimmed(self) -> set[str]:
+        """Classes with a `SkimData`: those deferring a key, and every class holding one."""
+        skim = {name for name in self.classes if self._skip(name)}
+        grown = True
+        while grown:
+            grown = False
+            for name in sorted(set(self.classes) - skim):
+                for _, annotation in self._fields(name).values():
+                    if self._references(annotation) & skim:
+                        skim.add(name)
+                        grown = True
+                        break
+        return skim
+
+    def _wire(
+        self, annotation: ast.expr, suffix: str, skim: set[str] | frozenset[str] = frozenset()
+    ) -> ast.expr:
+        """The annotation with model classes replaced by their `Data` (or `Record`) names.
+
+        A class in `skim` is named by its `SkimData` instead of its `Data`.
+        """
         plugin = self
 
         class Swap(ast.NodeTransformer):
@@ -205,11 +241,15 @@ class RecordsPlugin(Plugin):
                     plugin.runtime.add("DecimalText")
                     return ast.Name("DecimalText")
                 target = plugin.aliases.get(name, name)
+                if target in skim:
+                    return ast.Name(f"{target}Skim{suffix}")
                 return ast.Name(f"{target}{suffix}") if target in plugin.classes else node
 
             def visit_Constant(self, node: ast.Constant) -> ast.expr:
                 if isinstance(node.value, str):
                     target = plugin.aliases.get(node.value, node.value)
+                    if target in skim:
+                        return ast.Name(f"{target}Skim{suffix}")
                     if target in plugin.classes:
                         return ast.Name(f"{target}{suffix}")
                     if node.value == TYPENAME:
@@ -219,24 +259,27 @@ class RecordsPlugin(Plugin):
         swapped: ast.expr = Swap().visit(ast.parse(ast.unparse(annotation), mode="eval").body)
         return swapped
 
-    def _typed_dict(self, name: str) -> ast.stmt:
-        fields = self._fields(name)
+    def _typed_dict(self, name: str, skim: set[str] | None = None) -> ast.stmt:
+        """`<name>Data`, or with `skim` `<name>SkimData`: its deferred keys left out."""
+        skipped = self._skip(name) if skim is not None else set()
+        fields = {a: f for a, f in self._fields(name).items() if f[0] not in skipped}
         absent = self._absent(name)
         if absent:
             self.typing_extensions.add("NotRequired")
+        wired = {
+            key: self._wire(annotation, "Data", skim or set())
+            for key, annotation in fields.values()
+        }
         value = ast.Dict(
-            [ast.Constant(key) for key, _ in fields.values()],
+            [ast.Constant(key) for key in wired],
             [
-                ast.Subscript(ast.Name("NotRequired"), self._wire(annotation, "Data"))
-                if key in absent
-                else self._wire(annotation, "Data")
-                for key, annotation in fields.values()
+                ast.Subscript(ast.Name("NotRequired"), annotation) if key in absent else annotation
+                for key, annotation in wired.items()
             ],
         )
+        typed = f"{name}SkimData" if skim is not None else f"{name}Data"
         return ast.Assign(
-            [ast.Name(f"{name}Data")],
-            _call("TypedDict", [ast.Constant(f"{name}Data"), value]),
-            lineno=0,
+            [ast.Name(typed)], _call("TypedDict", [ast.Constant(typed), value]), lineno=0
         )
 
     def _recordable(self) -> set[str]:
@@ -398,11 +441,18 @@ class _FlatRecord:
             self.context[field] = type_name
         self.recordable = plugin._recordable()
         self.uses: set[str] = set()  # other flat records this one holds
-        # List fields built on first access (`Built`), e.g. statistics most readers never read.
-        self.lazy: set[str] = set(spec.get("lazy", ()))
         # Nested flat records the caller builds and passes (one per distinct value, shared by
         # the records that hold it), e.g. a reading's series filters, the same on a whole page.
         self.given: dict[str, str] = dict.fromkeys(spec.get("given", ()), "")
+        # List fields of an inlined object that a page's first validation skips (its SkimData
+        # leave them out) and the caller passes, read from the page when first needed.
+        self.deferred: set[str] = set(spec.get("deferred", ()))
+        for member in self.members:
+            for _, annotation in plugin._fields(member).values():
+                inner = self._single_fragment(annotation)
+                for name, (key, _) in plugin._fields(inner).items() if inner else ():
+                    if name in self.deferred:
+                        plugin.skipped.setdefault(inner or "", set()).add(key)
 
     def _is_fallback(self, member: str) -> bool:
         return not _literal_values(self._typename(member))
@@ -427,9 +477,8 @@ class _FlatRecord:
             for name, (inner_key, inner_type) in self.plugin._fields(inner).items():
                 item = self.plugin._item(outer, inner, inner_key)
                 annotation_text, value = self._column(item, inner_type, name)
-                if value.startswith("Built("):  # built from nothing when the object is null
-                    lazy = value.replace(item, f"{item} if {outer} is not None else None")
-                    columns[name] = (annotation_text, lazy)
+                if name in self.deferred:  # given by the caller, whatever the object
+                    columns[name] = (annotation_text, value)
                 elif value.startswith("tuple("):
                     columns[name] = (annotation_text, f"({value}) if {outer} is not None else ()")
                 else:
@@ -473,10 +522,11 @@ class _FlatRecord:
                 "through a named fragment of scalars, or give its union a flat record of its "
                 "own in [tool.kraken-codegen.flat-records] (without context fields)"
             )
-        if "list" in text and attribute in self.lazy:
-            self.plugin.runtime.add("Built")
-            # Typed as a Sequence: a record made by hand may hold a plain tuple (equal to Built's).
-            return f"Sequence[{record}]", f"Built({build}, {item})"
+        if "list" in text and attribute in self.deferred:
+            self.plugin.runtime.add("Sequence")  # the caller makes them (`Deferred`)
+            kind = f"Sequence[{record}]"
+            self.given[attribute] = kind
+            return kind, attribute
         if "list" in text:
             value = f"tuple({build}(x) for x in {item} or () if x is not None)"
             return f"tuple[{record}, ...]", value
@@ -484,7 +534,7 @@ class _FlatRecord:
             return f"Optional[{record}]", f"None if (value := {item}) is None else {build}(value)"
         return record, f"{build}({item})"
 
-    def build(self) -> list[ast.stmt]:
+    def build(self, skim: set[str]) -> list[ast.stmt]:
         per_member = {member: self._columns(member) for member in self.members}
         shared = [
             c for c in per_member[self.members[-1]] if all(c in m for m in per_member.values())
@@ -504,19 +554,35 @@ class _FlatRecord:
                         kind if kind.startswith(("Optional", "tuple")) else (f"Optional[{kind}]")
                     )
         fields += [f"    {column}: {kind}" for column, kind in specific.items()]
-        members = ", ".join(f"{member}Data" for member in self.members)
+
+        def wire(member: str) -> str:  # a member holding a deferred field is read skimmed
+            return f"{member}SkimData" if member in skim else f"{member}Data"
+
+        members = ", ".join(wire(member) for member in self.members)
         context = "".join(f"{name}: {kind}, " for name, kind in self.context.items())
         missing = sorted(name for name, kind in self.given.items() if not kind)
         if missing:
             raise CodegenError(f"flat record {self.name}: given {missing} are not flat records")
         given = "".join(f", {name}: {kind}" for name, kind in self.given.items())
+
+        def by_caller(name: str, kind: str) -> str:
+            if name in self.deferred:
+                return (
+                    "read by the caller from the page when first needed (its\n"
+                    "    first validation skips it)."
+                )
+            if kind.startswith("Optional["):
+                built = _snake(kind.removeprefix("Optional[")[:-1])
+                return (
+                    f"built by the caller (`{built}_record`),\n"
+                    "    once for all the records that hold the same value."
+                )
+            return f"built by the caller (`{_snake(kind)}_record`)."
+
         built_by_caller = "".join(
-            f"\n\n    `{name}`: built by the caller (`{_snake(kind.removeprefix('Optional[')[:-1])}"
-            "_record`),\n    once for all the records that hold the same value.\n    "
-            if kind.startswith("Optional[")
-            else f"\n\n    `{name}`: built by the caller (`{_snake(kind)}_record`).\n    "
-            for name, kind in self.given.items()
+            f"\n\n    `{name}`: {by_caller(name, kind)}" for name, kind in self.given.items()
         )
+        built_by_caller += "\n    " if built_by_caller else ""
         lines = [
             f"class {self.name}(NamedTuple):",
             f'    """`{self.field}`, every member of its union, as one immutable record."""',
@@ -545,16 +611,13 @@ class _FlatRecord:
             typed = "member" if number == 0 else f"member_{number}"
             lines.append(f'    {branch} data["__typename"] == "{names[0]}":')
             branch = "elif"
-            lines.append(f"        {typed} = cast({member}Data, data)")
+            lines.append(f"        {typed} = cast({wire(member)}, data)")
             lines += [  # an inlined object only this member has
                 f"        {c[1:-1]} = {_as_member(per_member[member][c][1], typed)}"
                 for c in sorted(outers - set(shared))
                 if c in per_member[member]
             ]
-            lines += [
-                f"        {c} = {_as_member(per_member[member][c][1], typed)}"
-                for c in mine
-            ]
+            lines += [f"        {c} = {_as_member(per_member[member][c][1], typed)}" for c in mine]
         values = [*self.context, 'data["__typename"]']
         values += [per_member[self.members[-1]][c][1] for c in shared if not c.startswith("(")]
         values += list(specific)

@@ -77,7 +77,7 @@ if TYPE_CHECKING:
         TransportError,
         ValidationError,
     )
-    from ._measurements import PROPERTY_MEASUREMENTS, ElectricityFilter, GasFilter
+    from ._measurements import PROPERTY_MEASUREMENTS
     from ._pager import Paginator
     from ._pages import Cost, Measurement, MeasurementStatistic, SeriesFilters
     from ._pagination import (
@@ -89,6 +89,7 @@ if TYPE_CHECKING:
         RepeatedPageError,
     )
     from ._ratelimit import FetchStats
+    from ._request import ElectricityFilter, GasFilter
     from ._retry import (
         DEFAULT_BACKOFF_INITIAL_SECONDS,
         DEFAULT_BACKOFF_MAX_SECONDS,
@@ -178,14 +179,8 @@ _LAZY = {
         "kraken_energy._retry",
     ),
     "set_retry_testing": "kraken_energy._retry",  # its `set_testing`
-    **dict.fromkeys(
-        (
-            "PROPERTY_MEASUREMENTS",
-            "ElectricityFilter",
-            "GasFilter",
-        ),
-        "kraken_energy._measurements",
-    ),
+    "PROPERTY_MEASUREMENTS": "kraken_energy._measurements",
+    **dict.fromkeys(("ElectricityFilter", "GasFilter"), "kraken_energy._request"),
     **dict.fromkeys(
         ("Cost", "Measurement", "MeasurementStatistic", "SeriesFilters"), "kraken_energy._pages"
     ),

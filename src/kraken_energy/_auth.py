@@ -49,6 +49,7 @@ from ._errors import (
     InvalidArgumentError,
     InvalidResponseError,
     KrakenError,
+    RateLimitedError,
     TokenExpiredError,
     check_response,
 )
@@ -138,6 +139,8 @@ class KrakenAuth(httpx.Auth):
         self._flight: _Flight | None = None
         self._tokens: Tokens | None = None
         self._generation = 0  # of the last tokens obtained; given or cached ones are 0
+        self.rate_limits = 0
+        """Token answers that were rate limits (KT-CT-1199, HTTP 429), retried ones included."""
         if isinstance(credential, Token):
             self._tokens = Tokens(credential.token, jwt_expiry(credential.token))
         elif self._cache is not None:
@@ -282,7 +285,11 @@ class KrakenAuth(httpx.Auth):
             async for attempt in retrying(self._retry, mutation=False):
                 response = yield build()  # outside `attempt`: closing the flow is no failure
                 with attempt:
-                    tokens = await self._accept(kind, response)
+                    try:
+                        tokens = await self._accept(kind, response)
+                    except RateLimitedError:
+                        self.rate_limits += 1
+                        raise
             if tokens is not None:
                 with self._state:
                     self._generation += 1

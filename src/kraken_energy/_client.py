@@ -42,9 +42,9 @@ if TYPE_CHECKING:  # the measurement pipeline loads on first use, not with the p
     from kraken_energy_gql.base_model import BaseModel
 
     from ._codegen_runtime import Operation
-    from ._measurements import ElectricityFilter, GasFilter
     from ._pages import Measurement
     from ._ratelimit import FetchStats
+    from ._request import ElectricityFilter, GasFilter
     from ._series import PropertySeries
 
 R = TypeVar("R")
@@ -268,7 +268,8 @@ class KrakenClient(Client):
             ...         electricity=ElectricityFilter(frequency=ReadingFrequencyType.DAY_INTERVAL)):
             ...     print(reading.start_at, reading.value)
         """
-        from ._measurements import fetch_measurements, plan
+        from ._measurements import fetch_measurements
+        from ._request import plan
 
         request = plan(
             start, end, start_on, end_on, timezone, electricity, gas, page_size, concurrency,
@@ -340,11 +341,13 @@ class KrakenClient(Client):
 
     @property
     def rate_limits_met(self) -> int:
-        """How many answers to this client's operations were rate limits (KT-CT-1199, HTTP 429).
+        """How many answers to this client's requests were rate limits (KT-CT-1199, HTTP 429).
 
-        Token requests and the client's own reads of the allowance are not counted.
+        Token requests count (each rate-limited attempt, retried or not); the client's own
+        read of the allowance after a rate limit does not.
         """
-        return self._cooldown.rate_limits
+        tokens = self._auth.rate_limits if isinstance(self._auth, KrakenAuth) else 0
+        return self._cooldown.rate_limits + tokens
 
     def __repr__(self) -> str:
         auth = type(self._auth).__name__ if self._auth is not None else None

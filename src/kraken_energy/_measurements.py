@@ -34,41 +34,38 @@ import math
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kraken_energy_gql.client import GET_ACCOUNT, GET_PROPERTY_MEASUREMENTS
-from kraken_energy_gql.enums import ReadingDirectionType, ReadingFrequencyType, ReadingQualityType
-from kraken_energy_gql.input_types import (
-    ElectricityFiltersInput,
-    GasFiltersInput,
-    UtilityFiltersInput,
-)
 
-from ._constants import DEFAULT_CONCURRENCY, DEFAULT_MEASUREMENTS_PAGE_SIZE
-from ._errors import InvalidArgumentError, NotFoundError
+from ._constants import DEFAULT_MEASUREMENTS_PAGE_SIZE
+from ._errors import NotFoundError
 from ._pager import Page, fetch_page, follow
 from ._pages import (
     FIELD,
+    PAGE_DECODER,
     Measurement,
+    SkimPage,
+    bound,
     check_complete,
     check_repeats,
     last_end,
-    property_page,
     records,
 )
 from ._pagination import Connection, PageSizes, RepeatGuard
 from ._ratelimit import AdaptiveConcurrency, FetchStats
+from ._request import Request
 from ._series import PropertySeries, account_series
-from ._validation import check_range_arguments, result_envelope
+from ._validation import result_envelope
 from ._windows import has_buckets, windows
 
 if TYPE_CHECKING:
     from kraken_energy_gql import GetPropertyMeasurements
-    from kraken_energy_gql.records import GetPropertyMeasurementsData, MeasurementPageData
+    from kraken_energy_gql.records import MeasurementPageSkimData
 
     from ._pipeline import Pipeline
+    from ._record_runtime import DeferredPage
 
 logger = logging.getLogger("kraken_energy")
 
@@ -80,162 +77,12 @@ PROPERTY_MEASUREMENTS: Final[Connection[GetPropertyMeasurements]] = Connection(
 """The paging of `getPropertyMeasurements`, for `KrakenClient.paginate`."""
 
 
-@dataclass(frozen=True, slots=True)
-class ElectricityFilter:
-    """Which electricity series to fetch, and how: every one its given fields match.
-
-    `supply_point`, `device_id` and `direction` select among the account's series (None: any);
-    `frequency`, `register_id` and `quality` say how each is read (None: Kraken's default).
-    """
-
-    frequency: ReadingFrequencyType = ReadingFrequencyType.RAW_INTERVAL
-    direction: ReadingDirectionType | None = None
-    supply_point: str | None = None
-    """The MPAN (`marketSupplyPointId`)."""
-    device_id: str | None = None
-    register_id: str | None = None
-    quality: ReadingQualityType | None = None
-
-    def to_input(self) -> UtilityFiltersInput:
-        """Build the `UtilityFiltersInput` item for this filter, holding only the fields given."""
-        fields = {
-            "readingFrequencyType": self.frequency,
-            "readingDirection": self.direction,
-            "marketSupplyPointId": self.supply_point,
-            "deviceId": self.device_id,
-            "registerId": self.register_id,
-            "readingQuality": self.quality,
-        }
-        chosen = {name: value for name, value in fields.items() if value is not None}
-        return UtilityFiltersInput(
-            electricityFilters=ElectricityFiltersInput.model_validate(chosen)
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class GasFilter:
-    """Which gas series to fetch (gas has no direction): as `ElectricityFilter` does."""
-
-    frequency: ReadingFrequencyType = ReadingFrequencyType.RAW_INTERVAL
-    supply_point: str | None = None
-    """The MPRN (`marketSupplyPointId`)."""
-    device_id: str | None = None
-    register_id: str | None = None
-
-    def to_input(self) -> UtilityFiltersInput:
-        """Build the `UtilityFiltersInput` item for this filter, holding only the fields given."""
-        fields = {
-            "readingFrequencyType": self.frequency,
-            "marketSupplyPointId": self.supply_point,
-            "deviceId": self.device_id,
-            "registerId": self.register_id,
-        }
-        chosen = {name: value for name, value in fields.items() if value is not None}
-        return UtilityFiltersInput(gasFilters=GasFiltersInput.model_validate(chosen))
-
-
-@dataclass(frozen=True)
-class _Request:
-    """What every request of one fetch shares."""
-
-    start: datetime
-    end: datetime
-    zone: ZoneInfo
-    electricity: ElectricityFilter | None
-    gas: GasFilter | None
-    filters: list[UtilityFiltersInput]
-    """What this request sends: the one filter of its series."""
-    frequency: ReadingFrequencyType | None
-    page_size: int
-    concurrency: int
-    statistics: bool = True
-    """Whether Kraken is asked for each reading's statistics (`$withStatistics`)."""
-
-    def for_series(self, entry: PropertySeries) -> _Request:
-        """Return the request of one series: its filter alone, its frequency's buckets."""
-        return dataclasses.replace(self, filters=[entry.filter], frequency=entry.series.frequency)
-
-    def variables(
-        self, start: datetime | None = None, end: datetime | None = None
-    ) -> dict[str, Any]:
-        """Return the GraphQL variables every page of this fetch sends (the window's, if given)."""
-        variables = {
-            "startAt": start or self.start,
-            "endAt": end or self.end,
-            "timezone": self.zone.key,
-            "utilityFilters": self.filters or None,
-        }
-        if not self.statistics:  # left out otherwise: the operation's default asks for them
-            variables["withStatistics"] = False
-        return variables
-
-
-def plan(
-    start: datetime | None,
-    end: datetime | None,
-    start_on: date | None,
-    end_on: date | None,
-    timezone: str,
-    electricity: ElectricityFilter | None,
-    gas: GasFilter | None,
-    page_size: int | None,
-    concurrency: int | None,
-    statistics: bool = True,
-) -> _Request:
-    """Check the arguments of `KrakenClient.measurements` and settle what every request shares.
-
-    Raises:
-        InvalidArgumentError: names the argument that is missing, naive, unknown or out of range.
-    """
-    check_range_arguments(start, end, start_on, end_on, timezone, page_size, concurrency)
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidArgumentError("timezone", f"unknown timezone {timezone!r}") from None
-    if (start is None) != (end is None) or (start_on is None) != (end_on is None):
-        raise InvalidArgumentError("start/end", "give both ends of the range")
-    if (start is None) == (start_on is None):
-        raise InvalidArgumentError("start", "give start and end, or start_on and end_on")
-    if start is not None and end is not None:
-        for name, moment in (("start", start), ("end", end)):
-            if moment.tzinfo is None or moment.utcoffset() is None:
-                raise InvalidArgumentError(
-                    name, f"naive datetime {moment.isoformat()}; give it a timezone (KT-CT-1609)"
-                )
-    else:
-        assert start_on is not None and end_on is not None
-        # Inclusive dates: from the first day's local midnight to the midnight after the last.
-        start = datetime.combine(start_on, time(0), tzinfo=zone)
-        end = datetime.combine(end_on + timedelta(days=1), time(0), tzinfo=zone)
-    assert start is not None and end is not None
-    if end.astimezone(UTC) <= start.astimezone(UTC):  # same-zone datetimes compare by wall clock
-        raise InvalidArgumentError("end", "must be after start")
-    if page_size is not None and page_size < 1:
-        raise InvalidArgumentError("page_size", f"must be at least 1, got {page_size}")
-    if concurrency is not None and concurrency < 1:
-        raise InvalidArgumentError("concurrency", f"must be at least 1, got {concurrency}")
-    if not isinstance(statistics, bool):
-        raise InvalidArgumentError("statistics", f"must be True or False, got {statistics!r}")
-    return _Request(
-        start=start.astimezone(zone),
-        end=end.astimezone(zone),
-        zone=zone,
-        electricity=electricity,
-        gas=gas,
-        filters=[],
-        frequency=None,
-        page_size=page_size or DEFAULT_MEASUREMENTS_PAGE_SIZE,
-        concurrency=concurrency or DEFAULT_CONCURRENCY,
-        statistics=statistics,
-    )
-
-
 async def fetch_measurements(
     pipeline: Pipeline,
     sizes: PageSizes,
     account_number: str,
     property_id: str | None,
-    request: _Request,
+    request: Request,
     on_total: Callable[[str, int, int], None] | None = None,
     stats: FetchStats | None = None,
     series: Sequence[PropertySeries] | None = None,
@@ -264,7 +111,7 @@ async def fetch_measurements(
 
 
 async def discover(
-    pipeline: Pipeline, account_number: str, property_id: str | None, request: _Request
+    pipeline: Pipeline, account_number: str, property_id: str | None, request: Request
 ) -> list[PropertySeries]:
     """Find the account's series the request's filters select (one `getAccount` request).
 
@@ -294,23 +141,24 @@ class _Fetch:
     sizes: PageSizes
     limiter: AdaptiveConcurrency
 
-    async def send(self, **variables: Any) -> GetPropertyMeasurementsData:
-        """Send one `getPropertyMeasurements` page request and return its typed `data`.
+    async def send(self, **variables: Any) -> SkimPage:
+        """Send one `getPropertyMeasurements` page request; return its data and its page.
 
         The request holds one of the limiter's slots while on the wire; its answer is decoded
-        after the slot is given back.
+        (`PAGE_DECODER`: statistics skipped, the bytes kept for them) after the slot is given
+        back.
         """
-        data: GetPropertyMeasurementsData = await self.pipeline.call(
-            GET_PROPERTY_MEASUREMENTS, variables, property_page(), limiter=self.limiter
+        page: SkimPage = await self.pipeline.call(
+            GET_PROPERTY_MEASUREMENTS, variables, PAGE_DECODER, limiter=self.limiter
         )
-        return data
+        return page
 
 
 async def _batches(
     fetch: _Fetch,
     account_number: str,
     property_id: str | None,
-    request: _Request,
+    request: Request,
     on_total: Callable[[str, int, int], None] | None,
     series: Sequence[PropertySeries] | None = None,
 ) -> AsyncIterator[list[Measurement]]:
@@ -320,8 +168,10 @@ async def _batches(
     else:
         entries = list(series)
 
-    async def first_page(entry: PropertySeries) -> tuple[MeasurementPageData | None, int]:
-        data, size = await fetch_page(
+    async def first_page(
+        entry: PropertySeries,
+    ) -> tuple[MeasurementPageSkimData | None, DeferredPage | None, int]:
+        (data, deferred), size = await fetch_page(
             fetch.send,
             PROPERTY_MEASUREMENTS,
             fetch.sizes,
@@ -332,20 +182,21 @@ async def _batches(
             raise NotFoundError(
                 [{"message": f"No property {entry.property_id}."}], None, "getPropertyMeasurements"
             )
-        return data["property"]["measurements"], size
+        kept = deferred if request.statistics else None  # none asked for: the bytes go
+        return data["property"]["measurements"], kept, size
 
     firsts = [page async for page in _in_order(first_page, entries, request.concurrency)]
     if on_total is not None:  # every total at once, so progress knows the whole fetch's size
         totals: dict[str, tuple[int, int]] = {}
-        for entry, (page, size) in zip(entries, firsts, strict=True):
+        for entry, (page, _, size) in zip(entries, firsts, strict=True):
             count, _ = totals.get(entry.property_id, (0, size))
             totals[entry.property_id] = (count + (page["totalCount"] if page else 0), size)
         for identifier, (count, size) in totals.items():
             on_total(identifier, count, size)
-    for entry, (page, size) in zip(entries, firsts, strict=True):
+    for entry, (page, deferred, size) in zip(entries, firsts, strict=True):
         if page is None:
             continue
-        first = records(entry.property_id, entry.series, page)
+        first = records(entry.property_id, entry.series, page, deferred)
         guard = RepeatGuard()
         check_repeats(guard, entry.property_id, page, first, (request.start, request.end), 1)
         received = len(first)
@@ -361,8 +212,8 @@ async def _batches(
 async def _rest_of_series(
     fetch: _Fetch,
     entry: PropertySeries,
-    first: MeasurementPageData,
-    request: _Request,
+    first: MeasurementPageSkimData,
+    request: Request,
     guard: RepeatGuard,
 ) -> AsyncIterator[list[Measurement]]:
     """Fetch the pages after a series' first: in windows when that costs no extra requests."""
@@ -398,7 +249,7 @@ async def _rest_of_series(
 async def _pages(
     fetch: _Fetch,
     entry: PropertySeries,
-    request: _Request,
+    request: Request,
     guard: RepeatGuard,
     start: datetime | None = None,
     end: datetime | None = None,
@@ -416,7 +267,7 @@ async def _pages(
         PROPERTY_MEASUREMENTS,
         fetch.sizes,
         variables,
-        _reader(entry),
+        _reader(entry, request.statistics),
         page_size=request.page_size,
         cursor=cursor,
         guard=guard,
@@ -427,23 +278,25 @@ async def _pages(
 
 
 def _reader(
-    entry: PropertySeries,
-) -> Callable[[GetPropertyMeasurementsData], Page[list[Measurement]] | None]:
+    entry: PropertySeries, statistics: bool
+) -> Callable[[SkimPage], Page[list[Measurement]] | None]:
     """Return the decoder of one series' pages: its readings as records, keyed for the guards.
 
-    It runs after the page's request has given its limiter slot back.
+    It runs after the page's request has given its limiter slot back. With `statistics`, each
+    reading keeps its page's `DeferredPage` to read its statistics from when first asked.
     """
 
-    def read(data: GetPropertyMeasurementsData) -> Page[list[Measurement]] | None:
+    def read(answer: SkimPage) -> Page[list[Measurement]] | None:
+        data, deferred = answer
         page = data["property"]["measurements"] if data["property"] else None
         if page is None:
             return None
-        readings = records(entry.property_id, entry.series, page)
+        readings = records(entry.property_id, entry.series, page, deferred if statistics else None)
         return Page(
             items=readings,
             cursors=[edge["cursor"] for edge in page["edges"] if edge is not None],
-            first=readings[0] if readings else None,
-            last=readings[-1] if readings else None,
+            first=bound(readings[0]) if readings else None,
+            last=bound(readings[-1]) if readings else None,
             has_next=page["pageInfo"]["hasNextPage"],
             end_cursor=page["pageInfo"]["endCursor"],
         )

@@ -17,10 +17,10 @@ through `Pipeline.call`, whose steps read top to bottom:
    d. `hand_over`: the slot given back (`AdaptiveConcurrency.release`), the request it went to
       is given a few milliseconds to be written (httpcore's trace tells when) before this one
       decodes, since decoding holds the event loop;
-   e. `read_answer`: `decode` validates the answer's bytes with
-      the operation's result type (`envelope`) in one pass; anything else (a non-200 status,
-      GraphQL errors, a body that does not fit) is classified by `_errors.check_response` into
-      the `KrakenError` tree;
+   e. `read_answer`: `decode` validates the answer's bytes with the operation's result type
+      (`envelope`, a `Decoder`) in one pass; anything else (a non-200 status, GraphQL errors,
+      a body that does not fit) is classified by `_errors.check_response` into the
+      `KrakenError` tree;
    f. on a failure, `failure` types what httpx raised and makes a not-found error name what was
       looked up; `Pipeline.failed` logs it, tells the `limiter`, and on a rate limit starts the
       client's cooldown (`Pipeline.rate_limited`, which halves the `limiter` and may read the
@@ -29,7 +29,7 @@ through `Pipeline.call`, whose steps read top to bottom:
 One `KrakenClient.measurements()` call, from arguments to records:
 
 1. `KrakenClient.measurements` checks the range, timezone, page size and concurrency
-   (`_measurements.plan`) and returns `_measurements.fetch_measurements(pipeline, ...)`;
+   (`_request.plan`) and returns `_measurements.fetch_measurements(pipeline, ...)`;
 2. `fetch_measurements` makes the fetch's limiter (`AdaptiveConcurrency(concurrency)`) and a
    `_Fetch` holding it with this pipeline, then runs `_measurements._batches`;
 3. `_batches` calls `_measurements.discover`, which sends `getAccount` through `Pipeline.call`
@@ -38,9 +38,12 @@ One `KrakenClient.measurements()` call, from arguments to records:
    through `_pager.fetch_page` (a refused page size is halved and remembered) and
    `_measurements._Fetch.send`, that is `Pipeline.call(..., limiter=...)`: the
    attempt holds a limiter slot for `wait_for_cooldown` and `send`, then `read_answer` and
-   `decode` validate the page into generated typed dicts after the slot is given back;
-5. `_pages.records` turns each first page into `Measurement` records (`check_repeats` guards
-   it, `on_total` hears the totals); `_measurements._rest_of_series` fetches the rest of each
+   `decode` validate the page into generated typed dicts after the slot is given back (the
+   fetch's decoder, `_pages.PageDecoder`, skips the statistics and keeps the page's bytes in a
+   `DeferredPage` for them);
+5. `_pages.records` turns each first page into `Measurement` records, each reading's
+   statistics a `Deferred` read from its page on first access (`check_repeats` guards it,
+   `on_total` hears the totals); `_measurements._rest_of_series` fetches the rest of each
    series in windows (`_windows.windows`, `_in_order`) or from its end cursor, each walk by
    `_measurements._pages`, which runs the one pager `_pager.follow`: `fetch_page` and
    `_measurements._Fetch.send` for each page, `_measurements._reader` to decode it, and
@@ -55,7 +58,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 from pydantic import ValidationError as PydanticValidationError
@@ -80,11 +83,21 @@ if TYPE_CHECKING:
     import asyncio
 
     from kraken_energy_gql.rate_limit import RateLimit
-    from pydantic import TypeAdapter
 
     from ._codegen_runtime import Operation
 
 logger = logging.getLogger("kraken_energy")
+
+
+class Decoder(Protocol):
+    """What validates an answer's bytes: a pydantic `TypeAdapter` of `{"data", "errors"}`.
+
+    The measurement fetch passes `_pages.PageDecoder`, which skips the statistics.
+    """
+
+    def validate_json(self, data: bytes, /) -> Any:
+        """Return the answer typed, as a dict with `data` and `errors`."""
+        ...
 
 
 
@@ -94,7 +107,7 @@ class Call:
 
     operation: Operation[Any]
     variables: Mapping[str, Any]
-    envelope: TypeAdapter[Any]
+    envelope: Decoder
     payload: dict[str, Any]
     policy: RetryPolicy
     timeout: httpx.Timeout | None
@@ -140,7 +153,7 @@ class Pipeline:
         self,
         operation: Operation[Any],
         variables: dict[str, Any],
-        envelope: TypeAdapter[Any],
+        envelope: Decoder,
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
@@ -179,7 +192,7 @@ class Pipeline:
         self,
         operation: Operation[Any],
         variables: dict[str, Any],
-        envelope: TypeAdapter[Any],
+        envelope: Decoder,
         retry: RetryPolicy | None,
         timeout: httpx.Timeout | None,
         deadline: float | None,
@@ -353,7 +366,7 @@ def failure(exc: KrakenError | httpx.HTTPError, call: Call) -> KrakenError:
     return exc
 
 
-def read_answer(response: httpx.Response, envelope: TypeAdapter[Any], operation: str) -> Any:
+def read_answer(response: httpx.Response, envelope: Decoder, operation: str) -> Any:
     """Return the answer's `data`, decoded and typed in one pass by the envelope type.
 
     Anything unusual (errors, a status other than 2xx, a body that does not fit the types) goes
@@ -374,7 +387,7 @@ def read_answer(response: httpx.Response, envelope: TypeAdapter[Any], operation:
     raise InvalidResponseError("the answer could not be read", "", operation, transient=False)
 
 
-def decode(response: httpx.Response, envelope: TypeAdapter[Any], operation: str) -> Any:
+def decode(response: httpx.Response, envelope: Decoder, operation: str) -> Any:
     """Validate the answer's bytes with the operation's result type, straight from JSON.
 
     Raises:

@@ -64,7 +64,7 @@ class Cooldown:
         self.allowance_readable = True
         """False once the endpoint has refused `rateLimitInfo` (a schema without it)."""
         self.rate_limits = 0
-        """Rate-limited answers met by the client's requests, all told."""
+        """Rate-limited answers to the client's operations (token requests: `KrakenAuth`)."""
         self._strikes = 0
         self._last: RateLimitedError | None = None
 
@@ -82,7 +82,7 @@ class Cooldown:
         """
         now = self._policy.clock()
         least = max(self._policy.cooldown_min_seconds, error.retry_after or 0.0)
-        self.rate_limits += 1
+        self.rate_limits += not error.from_token_renewal  # the auth flow counted that one
         self._last = error
         if error.retry_after is not None:
             self._note_reset(self._policy.wall_clock() + error.retry_after)

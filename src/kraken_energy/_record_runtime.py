@@ -7,9 +7,12 @@ keep the per-reading Python work small without weakening what a page's validatio
   (and refused when JSON sends a number, which has lost digits already). The record builders
   make the `Decimal` (`Decimal(text)` is exact: `str()` of it gives the text back), so a bad
   number still fails when the page is fetched, and building it can wait.
-* `Built`: a tuple of records built from their validated data on first access, once. A reading's
-  statistics are mostly never read (a plot or a sum of `value` never touches them), so the
-  records path pays for their shape check only, and builds them when they are asked for.
+* `Built`: a tuple of records built from their validated data on first access, once.
+* `Deferred`: a `Built` whose data is not even validated until first access: a page's first
+  validation skips it (the generated `SkimData` TypedDicts leave it out), and its `DeferredPage`
+  validates the page's bytes again, whole, when one of its readings' parts is first read. A
+  reading's statistics are mostly never read (a plot or a sum of `value` never touches them), so
+  the records path skips them in Rust and pays for them only when they are asked for.
 """
 
 from __future__ import annotations
@@ -106,6 +109,68 @@ class Built(Sequence[T], Generic[T]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_built_of, (self._tuple(),))
+
+
+class DeferredPage:
+    """One page's bytes, and the parts its first validation skipped, read on first need, once.
+
+    `read(raw)` validates the whole page and returns each edge's part (None where there is
+    none), in the page's order; it raises a `KrakenError` when they do not fit the operation's
+    types. The bytes are kept until then, and dropped after.
+    """
+
+    __slots__ = ("_parts", "_raw", "_read")
+
+    def __init__(self, read: Callable[[bytes], Sequence[Any]], raw: bytes) -> None:
+        self._read: Callable[[bytes], Sequence[Any]] | None = read
+        self._raw: bytes | None = raw
+        self._parts: Sequence[Any] | None = None
+
+    def part(self, index: int) -> Any:
+        """Return edge `index`'s part, validating the page on the first call.
+
+        Raises:
+            KrakenError: the page's skipped parts do not fit the operation's types (every
+                later call raises it again).
+        """
+        parts = self._parts
+        if parts is None:
+            read, raw = self._read, self._raw
+            if read is None or raw is None:  # another thread read it meanwhile
+                return self.part(index)
+            parts = self._parts = read(raw)
+            self._read = self._raw = None
+        return parts[index]
+
+
+class Deferred(Built[T]):
+    """A `Built` whose data is one edge's part of a `DeferredPage`, read on first access.
+
+    Example:
+        >>> page = DeferredPage(lambda raw: [["1", "2"], None], b"...")
+        >>> Deferred(int, page, 0) == (1, 2), len(Deferred(int, page, 1))
+        (True, 0)
+    """
+
+    __slots__ = ("_index", "_page")
+
+    def __init__(self, build: Callable[[Any], T], page: DeferredPage, index: int) -> None:
+        self._build = build
+        self._data = None
+        self._items = None
+        self._page: DeferredPage | None = page
+        self._index = index
+
+    def _tuple(self) -> tuple[T, ...]:
+        items = self._items
+        if items is None:
+            build, page = self._build, self._page
+            if build is None or page is None:  # another thread built it meanwhile
+                return self._tuple()
+            data = page.part(self._index)
+            items = self._items = tuple([build(x) for x in data or () if x is not None])
+            self._build = self._page = None
+        return items
 
 
 def _built_of(items: tuple[T, ...]) -> Built[T]:

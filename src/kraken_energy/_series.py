@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from kraken_energy_gql import AccountDetails
     from kraken_energy_gql.input_types import UtilityFiltersInput
 
-    from ._measurements import ElectricityFilter, GasFilter
+    from ._request import ElectricityFilter, GasFilter
 
 Utility = Literal["electricity", "gas"]
 

@@ -15,21 +15,14 @@ Example:
     ...     print(stats.readings_written, stats.requests)
 """
 
+from ._interface import Reading, SeriesRecord, Store, StoredReading, StoreError
 from ._pacing import (
     ALLOWANCE_CHECK_EVERY,
     DEFAULT_ALLOWANCE_RESERVE,
     DEFAULT_POINTS_PER_REQUEST,
     AllowanceExhaustedError,
 )
-from ._store import (
-    SCHEMA_VERSION,
-    Reading,
-    SeriesRecord,
-    SqliteStore,
-    Store,
-    StoredReading,
-    StoreError,
-)
+from ._store import SCHEMA_VERSION, SqliteStore
 from ._sync import (
     DEFAULT_REFETCH_MARGIN,
     DEFAULT_SINCE,

@@ -71,16 +71,21 @@ class Pacer:
         """Pace to `requests_per_hour` from now on (None or 0: no pacing)."""
         self.interval = 3600.0 / requests_per_hour if requests_per_hour else 0.0
 
+    def hold(self, seconds: float) -> None:
+        """Start no request for `seconds` from now (a spent allowance); then pace as before."""
+        until = self._clock() + seconds
+        self._next = until if self._next is None else max(self._next, until)
+
     async def before_request(self, _request: httpx.Request | None) -> None:
         """Count the request and wait for its slot (an httpx `request` event hook)."""
         self.requests += 1
-        if not self.interval:
-            return
+        if self._next is None and not self.interval:
+            return  # neither paced nor held: the common case costs a count
         # Book the next free slot before waiting (no await in between, so no lock is needed):
         # concurrent requests take consecutive slots, one interval apart.
         now = self._clock()
         slot = now if self._next is None else max(now, self._next)
-        self._next = slot + self.interval
+        self._next = slot + self.interval if self.interval or slot > now else None
         if slot > now:
             await self._sleep(slot - now)
 
@@ -173,5 +178,6 @@ class AllowancePlanner:
                 "the rate-limit allowance is spent (less than the reserve is left)", stats, resume
             )
         logger.debug("allowance spent: waiting %.0f s for the next one", wait)
+        self._pacer.hold(max(wait, 0.0))  # the other workers' requests wait for it too
         await self._sleep(max(wait, 0.0))
         self._last = None

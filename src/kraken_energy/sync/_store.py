@@ -1,14 +1,18 @@
-"""Where a sync keeps readings: the `Store` interface and its embedded SQLite implementation.
+"""Where a sync keeps readings by default: `SqliteStore`, one SQLite file behind `Store`.
 
-The sync logic talks only to `Store`, so a server database can be added later as another class
-with the same methods. `SqliteStore` is one file in WAL mode; its schema is versioned with
-SQLite's `user_version` and each version has a migration in `MIGRATIONS`.
+The sync logic talks only to `Store` (`_interface`), so a server database can be added later as
+another class with the same methods. `SqliteStore` is one file in WAL mode; its schema is
+versioned with SQLite's `user_version` and each version has a migration in `MIGRATIONS`.
 
 Schema, version 1:
 
     series    one row per series: account_number, property_id and the series identity
               (utility, supply_point, device_id, register_id, direction, frequency, quality;
               '' where Kraken gives none, since SQL's NULLs never compare equal in a UNIQUE key),
+              complete as Kraken names it in `utilityFilters`: a field a filter may leave out
+              for Kraken's default is stored as that default (`KRAKEN_FILTER_DEFAULTS`), so a
+              series discovered without a quality and the same series read back with quality
+              COMBINED are one row, not two,
               first_seen_at / last_seen_at (when a sync last found it on the account), and
               fetched_until_us: readings are complete up to this instant (microseconds since the
               epoch, UTC), written in the same transaction as the readings it covers.
@@ -26,11 +30,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Final, NamedTuple, Protocol, Self, cast
+from typing import Final, Self, cast
 
 from kraken_energy_gql.enums import (
     ReadingDirectionType,
@@ -38,99 +41,23 @@ from kraken_energy_gql.enums import (
     ReadingQualityType,
 )
 
-from .._errors import KrakenError
 from .._series import Series, Utility
+from ._interface import (
+    Reading,
+    SeriesRecord,
+    StoredReading,
+    StoreError,
+    identity,
+)
 
 SCHEMA_VERSION: Final = 1
 """The store schema this version of the package writes; older stores are migrated on open."""
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
 
-
-class StoreError(KrakenError):
-    """The store could not be opened, read or written; the message names the file and why."""
-
-
-class SeriesRecord(NamedTuple):
-    """A stored series: its id in the store, its account and property, and its identity."""
-
-    id: int
-    account_number: str
-    property_id: str
-    key: Series
-    fetched_until: datetime | None
-
-
-class Reading(Protocol):
-    """What the store needs of a reading; `Measurement` has all of it."""
-
-    @property
-    def start_at(self) -> datetime | None: ...
-    @property
-    def end_at(self) -> datetime | None: ...
-    @property
-    def read_at(self) -> datetime: ...
-    @property
-    def value(self) -> Decimal: ...
-    @property
-    def unit(self) -> str: ...
-    @property
-    def source(self) -> str: ...
-
-
-class StoredReading(NamedTuple):
-    """A reading as the store holds it, with its series: one row of an export."""
-
-    account_number: str
-    property_id: str
-    series: Series
-    start_at: str | None
-    end_at: str | None
-    read_at: str
-    value: str
-    unit: str
-    source: str
-    fetched_at: str
-
-
-class Store(Protocol):
-    """The interface the sync writes through; `SqliteStore` implements it."""
-
-    def series(
-        self, account_number: str, property_id: str, key: Series, seen_at: datetime
-    ) -> SeriesRecord:
-        """Return the stored series, adding it first if new, and record that it was seen."""
-        ...
-
-    def write(
-        self,
-        series_id: int,
-        readings: Sequence[Reading],
-        fetched_until: datetime,
-        fetched_at: datetime,
-    ) -> int:
-        """Upsert `readings` and move the series' `fetched_until`, in one transaction.
-
-        Returns how many rows were added or changed.
-        """
-        ...
-
-    def all_series(self, account_number: str | None = None) -> Iterator[SeriesRecord]:
-        """Every stored series (of one account), ordered by account, property and identity."""
-        ...
-
-    def readings(
-        self,
-        account_number: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> Iterator[StoredReading]:
-        """Stream stored readings in series then time order, within `[start, end)` if given."""
-        ...
-
-    def close(self) -> None:
-        """Release the store."""
-        ...
+Row = tuple[int, int, str | None, str | None, str, str, str, str, str]
+"""One reading as `_UPSERT` writes it: series_id, at_us, start_at, ... fetched_at."""
 
 
 def _create_version_1(connection: sqlite3.Connection) -> None:
@@ -204,8 +131,27 @@ _UPSERT: Final = """
 
 def microseconds(instant: datetime) -> int:
     """`instant` (timezone-aware) as whole microseconds since the epoch, in UTC."""
-    delta = instant - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (instant - _EPOCH) // _MICROSECOND
+
+
+def _rows(series_id: int, readings: Iterable[Reading], fetched_at: str) -> Iterator[Row]:
+    """Yield the readings as `_UPSERT`'s parameters, one at a time, for `executemany`.
+
+    The hot path of a sync (a few microseconds a reading): one pass, no list of rows held.
+    """
+    for r in readings:
+        start, end, read_at = r.start_at, r.end_at, r.read_at
+        yield (
+            series_id,
+            ((read_at if start is None else start) - _EPOCH) // _MICROSECOND,
+            None if start is None else start.isoformat(),
+            None if end is None else end.isoformat(),
+            read_at.isoformat(),
+            str(r.value),  # a Decimal keeps the digits Kraken sent: str gives them back
+            r.unit,
+            r.source,
+            fetched_at,
+        )
 
 
 def from_microseconds(value: int) -> datetime:
@@ -278,8 +224,17 @@ class SqliteStore:
     def series(
         self, account_number: str, property_id: str, key: Series, seen_at: datetime
     ) -> SeriesRecord:
-        """Return the stored series, adding it first if new, and record that it was seen."""
-        identity = (account_number, property_id, key.utility, *(_text(v) or "" for v in key[1:]))
+        """Return the stored series, adding it first if new, and record that it was seen.
+
+        `key` is stored complete (`identity`): the record's key has Kraken's defaults filled in.
+        """
+        complete = identity(key)
+        row_key = (
+            account_number,
+            property_id,
+            key.utility,
+            *(_text(v) or "" for v in complete[1:]),
+        )
         seen = seen_at.isoformat()
         try:
             with self._transaction():
@@ -288,13 +243,13 @@ class SqliteStore:
                     "device_id, register_id, direction, frequency, quality, first_seen_at, "
                     "last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT DO UPDATE SET last_seen_at = excluded.last_seen_at",
-                    (*identity, seen, seen),
+                    (*row_key, seen, seen),
                 )
                 row = self._db.execute(
                     f"SELECT {_SERIES_COLUMNS} FROM series WHERE account_number = ? AND "
                     "property_id = ? AND utility = ? AND supply_point = ? AND device_id = ? AND "
                     "register_id = ? AND direction = ? AND frequency = ? AND quality = ?",
-                    identity,
+                    row_key,
                 ).fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot record a series in {self.path}: {exc}") from exc
@@ -315,25 +270,10 @@ class SqliteStore:
         Raises:
             StoreError: the write failed; nothing of it was kept.
         """
-        at = fetched_at.isoformat()
-        rows = [
-            (
-                series_id,
-                microseconds(r.start_at if r.start_at is not None else r.read_at),
-                None if r.start_at is None else r.start_at.isoformat(),
-                None if r.end_at is None else r.end_at.isoformat(),
-                r.read_at.isoformat(),
-                str(r.value),  # a Decimal keeps the digits Kraken sent: str gives them back
-                r.unit,
-                r.source,
-                at,
-            )
-            for r in readings
-        ]
         try:
             with self._transaction():
                 before = self._db.total_changes
-                self._db.executemany(_UPSERT, rows)
+                self._db.executemany(_UPSERT, _rows(series_id, readings, fetched_at.isoformat()))
                 written = self._db.total_changes - before
                 self._db.execute(
                     "UPDATE series SET fetched_until_us = max(coalesce(fetched_until_us, 0), ?) "

@@ -42,8 +42,9 @@ from .._errors import (
     NotFoundError,
     RateLimitedError,
 )
-from .._measurements import ElectricityFilter, GasFilter
+from .._request import ElectricityFilter, GasFilter
 from .._series import PropertySeries, account_series
+from ._interface import Store
 from ._pacing import (
     ALLOWANCE_CHECK_EVERY,
     DEFAULT_ALLOWANCE_RESERVE,
@@ -51,7 +52,6 @@ from ._pacing import (
     AllowancePlanner,
     Pacer,
 )
-from ._store import Store
 
 logger = logging.getLogger("kraken_energy.sync")
 
@@ -81,8 +81,9 @@ class SyncStats:
     requests: int = 0
     """HTTP requests sent, token requests included."""
     rate_limits: int = 0
-    """Answers to the sync's queries that were rate limits (HTTP 429 or KT-CT-1199); token
-    requests and reads of the allowance are not counted."""
+    """Answers that were rate limits (HTTP 429 or KT-CT-1199): to the sync's queries and to
+    token requests, each attempt counted; the client's own read of the allowance after a rate
+    limit is not."""
     allowance_left: int | None = None
     """Points of the hourly allowance left at the last read of `rateLimitInfo`, where known."""
     failures: list[tuple[str, str]] = field(default_factory=list)
@@ -281,6 +282,9 @@ class _Run:
             return
         if self.pacer.requests - self.planned_at < self.planner.check_after:
             return
+        # Claimed before the read: the other workers go on meanwhile, instead of each queueing
+        # for a read of its own (a spent allowance holds them at the pacer instead).
+        self.planned_at = self.pacer.requests
         await self.planner.plan(self.stats)
         self.planned_at = self.pacer.requests  # the read itself not counted
 
@@ -332,6 +336,7 @@ class _Run:
             timezone=self.zone.key,
             concurrency=1,
             series=[entry],
+            statistics=False,  # the store keeps none: half the bytes, half the validation
         )
         batch = []
         async for reading in readings:
