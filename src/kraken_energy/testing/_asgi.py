@@ -107,7 +107,7 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 _DOCUMENT_CACHE_SIZE = 256
-"""Distinct query texts whose parse and validation are kept."""
+"""Distinct query texts whose parse is kept (validations are kept in ``_memo``)."""
 DEFAULT_RESULT_CACHE_SIZE = 512
 """Fault-free query results kept by default (a page of 100 readings is about 60 kB); the memo
 is shared by the process's fakes (see ``_memo``)."""
