@@ -27,9 +27,9 @@ PYTHON = BIN / "python"
 STAMP = VENV / ".installed-from"
 
 
-def run(*command: str) -> None:
+def run(*command: str, env: dict[str, str] | None = None) -> None:
     print("+ " + " ".join(command), flush=True)
-    subprocess.run(command, cwd=ROOT, check=True)
+    subprocess.run(command, cwd=ROOT, check=True, env=env)
 
 
 def bootstrap() -> None:
@@ -49,7 +49,13 @@ def test() -> None:
     run(str(PYTHON), "-m", "mypy")
     # Generation runs once, inside pytest: tests/test_generate.py builds the package once and runs
     # `kraken_tools.py check` on that build, so the check is not a step of its own.
-    run(str(PYTHON), "-m", "pytest")
+    # pytest keeps its assertion-rewritten modules (the tests and its plugins' packages:
+    # hypothesis, anyio, kraken_energy) as bytecode, and the commands the tests start keep the
+    # package's: both are caches in the ignored __pycache__ folders. PYTHONDONTWRITEBYTECODE
+    # would have them all compiled again in every run and every process (collection alone
+    # takes 2.4 s instead of 0.7 s).
+    cached = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    run(str(PYTHON), "-m", "pytest", env=cached)
     # The wheel, installed into a fresh environment as a user installs it, and used there.
     run(str(PYTHON), "scripts/install_check.py")
 

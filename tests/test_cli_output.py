@@ -40,24 +40,32 @@ series = st.builds(
 )
 
 
+units = st.sampled_from(["kwh", "m3"]) | odd_text
+sources = st.sampled_from(["SMART_METER"]) | odd_text
+
+
 @st.composite
 def measurements(draw: st.DrawFn) -> list[Measurement]:
     """Readings of a few series, some sharing their series object, some only its value."""
+    # Strategies built once, outside the loop: hypothesis validates each new strategy, which
+    # cost more than the drawing. Choices among drawn values are drawn as indexes.
     shared = draw(st.lists(series, min_size=1, max_size=3))
     properties = draw(st.lists(odd_text, min_size=1, max_size=2))
+    pick_series = st.integers(min_value=0, max_value=len(shared) - 1)
+    pick_property = st.integers(min_value=0, max_value=len(properties) - 1)
     readings = []
     for _ in range(draw(st.integers(min_value=1, max_value=8))):
-        chosen = draw(st.sampled_from(shared))
+        chosen = shared[draw(pick_series)]
         interval = draw(st.booleans())
         readings.append(
             Measurement(
-                property_id=draw(st.sampled_from(properties)),
-                series=draw(st.sampled_from([chosen, Series(*chosen)])),
+                property_id=properties[draw(pick_property)],
+                series=Series(*chosen) if draw(st.booleans()) else chosen,
                 typename="IntervalMeasurementType" if interval else "MeasurementType",
                 value=draw(values),
-                unit=draw(st.sampled_from(["kwh", "m3"]) | odd_text),
+                unit=draw(units),
                 read_at=draw(instants),
-                source=draw(st.sampled_from(["SMART_METER"]) | odd_text),
+                source=draw(sources),
                 statistics=(),
                 kind=None,
                 start_at=draw(instants) if interval else None,

@@ -6,6 +6,7 @@ shares, so waits of minutes take no time and the fake sees them pass.
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
@@ -35,15 +36,23 @@ DATA_OPERATIONS = {"getMeasurements", "getPropertyMeasurements"}
 
 
 TURNS_BEFORE_TIME_MOVES = 20
+READY_TIMEOUT = 10.0
+"""Real seconds a fake sleep waits at most for its `ready` condition."""
 """Event-loop turns a fake sleep gives first: answers already on the sockets are handled at the
 instant they arrived, not after the clock has jumped (no real time passes either way)."""
 
 
 class FakeTime:
-    """A clock and a sleep for `RetryPolicy`: sleeping moves the shared clock, never waits."""
+    """A clock and a sleep for `RetryPolicy`: sleeping moves the shared clock, never waits.
 
-    def __init__(self, clock: ManualClock) -> None:
+    `ready`, when given, says whether what must happen before time moves has happened (answers
+    still on their way over a socket): a sleep first waits for it in real time, never longer
+    than `READY_TIMEOUT`.
+    """
+
+    def __init__(self, clock: ManualClock, ready: Callable[[], bool] | None = None) -> None:
         self.clock = clock
+        self.ready = ready
         self.sleeps: list[float] = []
 
     async def sleep(self, seconds: float) -> None:
@@ -51,6 +60,10 @@ class FakeTime:
         wake = self.clock() + seconds
         for _ in range(TURNS_BEFORE_TIME_MOVES):
             await asyncio.sleep(0)
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + READY_TIMEOUT
+        while self.ready is not None and not self.ready() and loop.time() < give_up:
+            await asyncio.sleep(0.001)
         if wake > self.clock():  # concurrent sleepers: the clock only moves forward
             self.clock.set(wake)
 
@@ -213,16 +226,21 @@ async def test_requests_waiting_join_the_cooldown_instead_of_drawing_their_own(
     """Eight calls rate limited together make one cooldown: all resume when it ends."""
     served.faults.add(TooManyRequests(on_requests=range(1, 9)))
     served.faults.add(Latency(seconds=0.5, on_requests=range(1, 9)))  # all eight arrive first
-    time = FakeTime(clock)
+    clients: list[KrakenClient] = []
+    # Time moves only once the client has met all eight rate limits: on a loaded machine the
+    # answers can reach it a few milliseconds apart, and a late one, met after a sleep moved
+    # the clock, lengthens the cooldown again and costs its waiters a second wait.
+    time = FakeTime(clock, ready=lambda: clients[0]._cooldown.rate_limits >= 8)
     policy = time.policy()
     async with KrakenClient(served.url, auth=kc.Token(served.issue_token()),
                             retry=policy) as kraken:
+        clients.append(kraken)
         await asyncio.gather(*(kraken.get_account(account_number=DEMO_ACCOUNT)
                                for _ in range(8)))
         cooldowns = kraken._cooldown.epoch
     assert cooldowns == 1  # each drawing its own would have made eight, doubling in length
     # At most one wait each, for that one cooldown. The fake clock moves when a request sleeps,
-    # so one that looks after another's sleep may find the cooldown over (socket timing decides).
+    # so one that looks after another's sleep may find the cooldown over.
     waits = [seconds for seconds in time.sleeps if seconds > 0]
     assert 1 <= len(waits) <= 8
     operations = [r.operation_name for r in served.requests]

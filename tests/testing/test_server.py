@@ -40,6 +40,18 @@ def test_unstarted_fake_is_reached_only_in_process() -> None:
     assert fake.token_url == IN_PROCESS_BASE_URL + "/token/"
 
 
+def test_a_stopped_fake_starts_again_at_once(http: httpx.Client) -> None:
+    """Right after stop, the same fake serves again (its old server still winding down)."""
+    fake = FakeKraken().start()
+    gql(http, fake.url, "{ __typename }")
+    fake.stop()
+
+    with fake:
+        body = gql(http, fake.url, "{ __typename }")
+
+    assert body == {"data": {"__typename": "Query"}}
+
+
 def test_stop_is_idempotent() -> None:
     """Stopping twice is harmless and leaves the fake not running."""
     fake = FakeKraken().start()

@@ -15,7 +15,6 @@ import itertools
 import json
 import threading
 import urllib.parse
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -28,7 +27,6 @@ from graphql import (
     execute,
     get_operation_ast,
     parse,
-    validate,
 )
 from starlette.requests import Request
 from starlette.responses import Response
@@ -50,6 +48,8 @@ from ._faults import (
 )
 from ._jwt import TokenService, token_fingerprint
 from ._log import RequestLog, RequestRecord
+from ._memo import SHARED_ANSWERS, validation_errors
+from ._readings import SLOT_SECONDS
 from ._schema import RequestContext
 
 GRAPHQL_PATH: Final = "/v1/graphql/"
@@ -107,9 +107,10 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 _DOCUMENT_CACHE_SIZE = 256
-"""Distinct query texts whose parse and validation are kept."""
+"""Distinct query texts whose parse is kept (validations are kept in ``_memo``)."""
 DEFAULT_RESULT_CACHE_SIZE = 512
-"""Fault-free query results kept by default (a page of 100 readings is about 60 kB)."""
+"""Fault-free query results kept by default (a page of 100 readings is about 60 kB); the memo
+is shared by the process's fakes (see ``_memo``)."""
 
 
 @dataclass
@@ -197,8 +198,9 @@ class FakeKrakenApp:
         self.started_at = clock()
         self._counter = itertools.count(1)
         self._counter_lock = threading.Lock()
-        self._validated: dict[str, list[dict[str, Any]]] = {}
-        self._results: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], bytes]] = OrderedDict()
+        # Answers depend on these and on the request and the time alone (see ``_memo``).
+        self._answers_identity = SHARED_ANSWERS.identity(schema, scenario, max_page_size)
+        SHARED_ANSWERS.reserve(result_cache_size)
         self._router = Router(
             routes=[
                 Route(GRAPHQL_PATH, self._graphql, methods=_METHODS),
@@ -293,9 +295,9 @@ class FakeKrakenApp:
         if parsed.document is None:
             assert parsed.syntax_error is not None
             return _encoded({"errors": [parsed.syntax_error.formatted]})
-        errors = self._validation_errors(parsed.query, parsed.document)
+        errors = validation_errors(self.schema, parsed.query, parsed.document)
         if errors:
-            return _encoded({"errors": errors})
+            return _encoded({"errors": list(errors)})
         auth = self.tokens.authenticate(
             header, force_expired=any(isinstance(f, ExpiredToken) for f in fired)
         )
@@ -303,25 +305,24 @@ class FakeKrakenApp:
         spent = False  # the viewer's points for this hour are used up: KT-CT-1199, not an answer
         if self.allowance.metered and auth.principal is not None and _cacheable(parsed):
             spent = not self.allowance.charge(auth.principal, now)
-        # The scenario never changes, so a query's result depends only on what is in this key.
-        # Mutations (tokens) and requests whose answer a fault reshapes are never cached, nor
-        # results with errors.
+        # The scenario never changes, so a query's result depends only on what is in this key,
+        # shared with every fake of the same identity. Mutations (tokens) and requests whose
+        # answer a fault reshapes are never cached, nor results with errors.
         key = None
         reshaping = [f for f in fired if not isinstance(f, Latency)]  # latency changes no answer
-        cacheable = not spent and _cacheable(parsed)
+        cacheable = self.result_cache_size > 0 and not spent and _cacheable(parsed)
         if not reshaping and auth.error is None and _is_query(parsed) and cacheable:
             key = (
+                self._answers_identity,  # schema, scenario and max_page_size
                 parsed.query,
                 json.dumps(parsed.variables, sort_keys=True, default=str),
                 parsed.operation_name,
                 auth.principal,
-                self.max_page_size,
                 # Data runs up to the fake's present moment: an answer holds for its half-hour.
-                int(self.tokens.clock()) // 1800,
+                int(self.tokens.clock()) // SLOT_SECONDS,
             )
-            cached = self._results.get(key)
+            cached = SHARED_ANSWERS.get(key)
             if cached is not None:
-                self._results.move_to_end(key)
                 return cached  # the result and its encoded body
         blocked_for = self.faults.blocked_until(now - self.started_at)
         viewer = auth.principal if self.allowance.metered else None
@@ -350,19 +351,8 @@ class FakeKrakenApp:
         formatted["data"] = rewrite_response(result.data, fired)
         answer = _encoded(formatted)
         if key is not None and not result.errors:
-            self._results[key] = answer
-            if len(self._results) > self.result_cache_size:
-                self._results.popitem(last=False)
+            SHARED_ANSWERS.put(key, answer)
         return answer
-
-    def _validation_errors(self, query: str, document: DocumentNode) -> list[dict[str, Any]]:
-        """Return the formatted validation errors of a query text, computed once per text."""
-        errors = self._validated.get(query)
-        if errors is None:
-            errors = [dict(error.formatted) for error in validate(self.schema, document)]
-            if len(self._validated) < _DOCUMENT_CACHE_SIZE:
-                self._validated[query] = errors
-        return errors
 
     def _log(
         self, record: dict[str, Any], parsed: _Parsed | None, extra: dict[str, Any], status: int

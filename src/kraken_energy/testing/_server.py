@@ -57,6 +57,12 @@ class FakeKrakenConfig:
             Kraken's by kind of viewer (50,000 for an account user).
         result_cache_size: Fault-free query answers kept to answer again without executing
             (least recently used go first); benchmarks raise it so the fake's work is not timed.
+            The memo is shared by the process's fakes (it holds the largest size any asked
+            for): fakes with the same schema, scenario (compared by ``repr``, exact where
+            ``==`` is not) and ``max_page_size`` answer each other's queries at the same
+            half-hour of their clocks. Faulted, rate-limited, unauthenticated and erroneous
+            answers, mutations and ``rateLimitInfo`` are never memoised. 0 turns it off for
+            this fake.
 
     """
 
@@ -168,14 +174,26 @@ class FakeKraken:
         return self
 
     def stop(self) -> None:
-        """Stop serving and wait for the thread; safe to call twice."""
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(SHUTDOWN_TIMEOUT)
-        if self._socket is not None:
-            self._socket.close()
+        """Stop serving: return once the port is closed and every connection has ended.
+
+        Safe to call twice. uvicorn closes the listening socket and idle connections as its
+        shutdown begins (answers in progress are finished first), then waits a fixed 0.1 s
+        before its thread ends: that rest goes on in the background (the thread is a daemon),
+        so a suite stopping a fake per test does not wait for it each time. The fake can be
+        started again at once, on a new port.
+        """
+        server, thread, sock = self._server, self._thread, self._socket
         self._server = self._thread = self._socket = None
+        if server is not None:
+            server.should_exit = True
+        if server is not None and thread is not None and sock is not None:
+            deadline = time.monotonic() + SHUTDOWN_TIMEOUT
+            while thread.is_alive() and time.monotonic() < deadline:
+                if sock.fileno() == -1 and not server.server_state.connections:
+                    break
+                time.sleep(0.002)
+        if sock is not None and (thread is None or not thread.is_alive()):
+            sock.close()  # the server never took it, or is gone
 
     @property
     def running(self) -> bool:
