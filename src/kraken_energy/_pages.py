@@ -52,8 +52,8 @@ from kraken_energy_gql.records import SeriesFilters as SeriesFilters
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from ._errors import InvalidResponseError
 from ._pagination import IncompleteFetchError, RepeatedPageError, RepeatGuard, Window
+from ._pipeline import unfit
 from ._record_runtime import Deferred, DeferredPage
 from ._series import Series, series_of
 from ._validation import Answer
@@ -125,14 +125,7 @@ def _statistics(raw: bytes) -> list[Any]:
     try:
         answer = whole_page().validate_json(raw)
     except PydanticValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise InvalidResponseError(
-            f"the answer does not fit the operation's types at {where}: {error['msg']}",
-            "",
-            "getPropertyMeasurements",
-            transient=False,
-        ) from None
+        raise unfit(exc, "getPropertyMeasurements") from None
     data = answer["data"]
     connection = data["property"]["measurements"] if data and data["property"] else None
     parts: list[Any] = []

@@ -398,14 +398,19 @@ def decode(response: httpx.Response, envelope: Decoder, operation: str) -> Any:
         return envelope.validate_json(response.content)
     except PydanticValidationError as exc:
         check_response(response, operation)  # raises what is wrong if it is a known fault
-        error = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise InvalidResponseError(
-            f"the answer does not fit the operation's types at {where}: {error['msg']}",
-            "",
-            operation,
-            transient=False,
-        ) from None
+        raise unfit(exc, operation) from None
+
+
+def unfit(exc: PydanticValidationError, operation: str) -> InvalidResponseError:
+    """Return the error for an answer that does not fit the operation's types, naming where."""
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in error["loc"])
+    return InvalidResponseError(
+        f"the answer does not fit the operation's types at {where}: {error['msg']}",
+        "",
+        operation,
+        transient=False,
+    )
 
 
 NOT_FOUND_SUBJECTS: dict[str, str] = {"accountNumber": "account", "propertyId": "property"}
