@@ -1,7 +1,8 @@
 """What the generated records (`kraken_energy_gql.records`) build on: decimal text, lazy tuples.
 
-The records path validates a whole page in Rust, then builds records in Python. Two things here
-keep the per-reading Python work small without weakening what a page's validation promises:
+The records path validates a page in Rust (its deferred parts skipped), then builds records in
+Python. Three things here keep the per-reading work small without weakening what a page's
+validation promises:
 
 * `DecimalText`: a wire decimal kept as the string sent, checked in Rust to be a finite decimal
   (and refused when JSON sends a number, which has lost digits already). The record builders
